@@ -1,0 +1,57 @@
+/** Configuration from the environment (DESIGN.md §3). Only server.ts and CLIs read process.env. */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  smtpUrl: string | null;
+  publicUrl: string;
+  production: boolean;
+  rateLimitAccountPer15Min: number;
+  rateLimitIpPerMin: number;
+  trustProxy: string | number | boolean | undefined;
+  stripe: { secretKey: string; webhookSecret: string; apiUrl: string | null } | null;
+  allowPrivateUrls: boolean;
+  logLevel: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const port = intFrom(env.PORT, 3000, 'PORT');
+  return {
+    port,
+    host: env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    databaseUrl: env.DATABASE_URL ?? 'sqlite:./data/tallybook.db',
+    smtpUrl: env.SMTP_URL || null,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    production,
+    rateLimitAccountPer15Min: intFrom(env.RATE_LIMIT_ACCOUNT_PER_15_MIN, 5, 'RATE_LIMIT_ACCOUNT_PER_15_MIN'),
+    rateLimitIpPerMin: intFrom(env.RATE_LIMIT_IP_PER_MIN, 60, 'RATE_LIMIT_IP_PER_MIN'),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    stripe:
+      env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET
+        ? { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, apiUrl: env.STRIPE_API_URL || null }
+        : null,
+    allowPrivateUrls: env.ALLOW_PRIVATE_URLS === 'true',
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}
+
+/** Defaults for tests and embedding; every field can be overridden. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({ NODE_ENV: 'test' }), logLevel: 'silent', ...overrides };
+}
+
+function intFrom(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+/** Fastify's trustProxy: "true", a hop count, or addresses/CIDRs separated by commas. */
+function parseTrustProxy(value: string | undefined): string | number | boolean | undefined {
+  if (!value) return undefined;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}

@@ -1,0 +1,133 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDriver,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type DatabaseConnection,
+  type Dialect,
+  type Transaction,
+} from 'kysely';
+import pg from 'pg';
+import type { Schema } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+export type Trx = Transaction<Schema>;
+export type LockableTable = 'clients' | 'calendars';
+
+/**
+ * The one place where SQLite and PostgreSQL differ. Use cases call `write` and `lockRow`
+ * and never ask which dialect they run on.
+ */
+export interface Db {
+  readonly kysely: Kysely<Schema>;
+  readonly dialect: DialectName;
+  /** One write transaction: `BEGIN IMMEDIATE` on SQLite, READ COMMITTED plus row locks on PostgreSQL. */
+  write<T>(work: (trx: Trx) => Promise<T>): Promise<T>;
+  /**
+   * Locks the row that decides a write (a client's credits, a practice's calendar) until commit.
+   * On SQLite the whole database is already locked by `BEGIN IMMEDIATE`, so this is a no-op.
+   */
+  lockRow(trx: Trx, table: LockableTable, id: string): Promise<void>;
+  /** Whether `FOR UPDATE SKIP LOCKED` exists (job claiming across processes). */
+  readonly supportsSkipLocked: boolean;
+  close(): Promise<void>;
+}
+
+const SQLITE_STATEMENT_CACHE_MAX = 500;
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+const PG_POOL_MAX = 10;
+
+export function createDb(databaseUrl: string): Db {
+  if (databaseUrl.startsWith('postgres://') || databaseUrl.startsWith('postgresql://')) {
+    return createPostgresDb(databaseUrl);
+  }
+  if (databaseUrl.startsWith('sqlite:')) return createSqliteDb(databaseUrl.slice('sqlite:'.length));
+  throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
+}
+
+function createSqliteDb(file: string): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const database = new SqliteDatabase(file);
+  database.pragma('journal_mode = WAL');
+  // FULL: an acknowledged booking or payment survives power loss, not only a process crash.
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+
+  const kysely = new Kysely<Schema>({ dialect: immediateSqliteDialect(withStatementCache(database)) });
+  return {
+    kysely,
+    dialect: 'sqlite',
+    supportsSkipLocked: false,
+    write: (work) => kysely.transaction().execute(work),
+    lockRow: async () => {},
+    close: () => kysely.destroy(),
+  };
+}
+
+/**
+ * Kysely's SQLite driver begins with a plain `BEGIN`, which takes the write lock only at the
+ * first write; a second process writing meanwhile then fails with SQLITE_BUSY instead of waiting.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+function immediateSqliteDialect(database: SqliteDatabase.Database): Dialect {
+  return {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => new ImmediateSqliteDriver({ database }),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+  };
+}
+
+/** Kysely prepares every query anew; better-sqlite3 statements are reusable, so keep them. */
+function withStatementCache(database: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return new Proxy(database, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') return Reflect.get(target, property, receiver);
+      return (sql: string) => {
+        let statement = cache.get(sql);
+        if (!statement) {
+          if (cache.size >= SQLITE_STATEMENT_CACHE_MAX) cache.delete(cache.keys().next().value as string);
+          statement = target.prepare(sql);
+          cache.set(sql, statement);
+        }
+        return statement;
+      };
+    },
+  });
+}
+
+function createPostgresDb(url: string): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: PG_POOL_MAX,
+    // Counts (int8) come back as strings by default; ours are small, return numbers like SQLite.
+    types: {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
+    } as pg.CustomTypesConfig,
+  });
+  const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kysely,
+    dialect: 'postgres',
+    supportsSkipLocked: true,
+    write: (work) => kysely.transaction().execute(work),
+    lockRow: async (trx, table, id) => {
+      await trx.selectFrom(table).select('id').where('id', '=', id).forUpdate().execute();
+    },
+    close: () => kysely.destroy(),
+  };
+}

@@ -1,0 +1,260 @@
+/**
+ * Table types, identical for SQLite and PostgreSQL (the column conventions):
+ * ids are text; instants are ISO-8601 UTC strings with milliseconds (they sort as text);
+ * counts and money are integers in minor units; booleans are integers 0/1;
+ * structured settings (a policy, service ids) are JSON text.
+ * Every tenant-owned table carries practice_id.
+ */
+export interface Schema {
+  practices: PracticeRow;
+  calendars: CalendarRow;
+  users: UserRow;
+  sessions: SessionRow;
+  api_tokens: ApiTokenRow;
+  password_resets: PasswordResetRow;
+  rate_limits: RateLimitRow;
+  mail_outbox: MailOutboxRow;
+  services: ServiceRow;
+  availability: AvailabilityRow;
+  packages: PackageRow;
+  clients: ClientRow;
+  login_codes: LoginCodeRow;
+  purchases: PurchaseRow;
+  lots: LotRow;
+  ledger_entries: LedgerEntryRow;
+  bookings: BookingRow;
+  fees: FeeRow;
+  idempotency_keys: IdempotencyKeyRow;
+  jobs: JobRow;
+}
+
+export type Bool = 0 | 1;
+
+export interface PracticeRow {
+  id: string;
+  name: string;
+  slug: string;
+  time_zone: string;
+  currency: string;
+  policy_json: string;
+  created_at: string;
+}
+
+/** The row a booking locks so that two bookings of one practice are decided one after the other. */
+export interface CalendarRow {
+  id: string;
+  practice_id: string;
+}
+
+export interface UserRow {
+  id: string;
+  practice_id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface SessionRow {
+  token_hash: string;
+  kind: 'user' | 'client';
+  practice_id: string;
+  user_id: string | null;
+  client_id: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ApiTokenRow {
+  id: string;
+  practice_id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface PasswordResetRow {
+  token_hash: string;
+  user_id: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface RateLimitRow {
+  bucket: string;
+  window_start: string;
+  count: number;
+}
+
+export interface MailOutboxRow {
+  id: string;
+  practice_id: string | null;
+  message_id: string;
+  to_address: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  ics: string | null;
+  ics_method: string | null;
+  status: 'pending' | 'sent' | 'kept' | 'failed';
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface ServiceRow {
+  id: string;
+  practice_id: string;
+  name: string;
+  description: string;
+  duration_minutes: number;
+  credit_cost: number;
+  price_amount: number | null;
+  buffer_before_minutes: number;
+  buffer_after_minutes: number;
+  min_notice_minutes: number;
+  max_advance_days: number;
+  slot_step_minutes: number;
+  capacity: number;
+  policy_json: string | null;
+  active: Bool;
+  created_at: string;
+}
+
+export interface AvailabilityRow {
+  practice_id: string;
+  weekly_json: string;
+  overrides_json: string;
+}
+
+export interface PackageRow {
+  id: string;
+  practice_id: string;
+  name: string;
+  credits: number;
+  price_amount: number;
+  validity_days: number | null;
+  service_ids_json: string | null;
+  active: Bool;
+  created_at: string;
+}
+
+export interface ClientRow {
+  id: string;
+  practice_id: string;
+  email: string;
+  name: string;
+  created_at: string;
+}
+
+export interface LoginCodeRow {
+  id: string;
+  practice_id: string;
+  email: string;
+  code_hash: string;
+  attempts: number;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+}
+
+export interface PurchaseRow {
+  id: string;
+  practice_id: string;
+  client_id: string;
+  package_id: string;
+  status: 'pending' | 'paid' | 'refunded' | 'failed';
+  provider: 'dev' | 'manual' | 'stripe';
+  amount: number;
+  currency: string;
+  /** The provider's payment id; unique, so a payment grants one lot however often it is confirmed. */
+  payment_ref: string | null;
+  created_at: string;
+  paid_at: string | null;
+}
+
+export interface LotRow {
+  id: string;
+  practice_id: string;
+  client_id: string;
+  package_id: string | null;
+  package_name: string;
+  purchase_id: string | null;
+  service_ids_json: string | null;
+  expires_at: string | null;
+  created_at: string;
+}
+
+export interface LedgerEntryRow {
+  id: string;
+  practice_id: string;
+  client_id: string;
+  lot_id: string;
+  booking_id: string | null;
+  kind: 'grant' | 'hold' | 'release' | 'consume' | 'forfeit' | 'restore' | 'expire' | 'revoke' | 'adjust';
+  amount: number;
+  /** The entry this one resolves (a hold, or a forfeit being restored); unique, so at most once. */
+  resolves_id: string | null;
+  actor_kind: 'practitioner' | 'client' | 'system';
+  actor_id: string | null;
+  reason: string | null;
+  created_at: string;
+}
+
+export interface BookingRow {
+  id: string;
+  practice_id: string;
+  client_id: string;
+  service_id: string;
+  start_at: string;
+  end_at: string;
+  buffer_before_minutes: number;
+  buffer_after_minutes: number;
+  status: 'confirmed' | 'cancelled' | 'late_cancelled' | 'completed' | 'no_show' | 'pending_payment';
+  payment_kind: 'credits' | 'single' | 'free';
+  credits: number;
+  sequence: number;
+  cancel_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FeeRow {
+  id: string;
+  practice_id: string;
+  client_id: string;
+  booking_id: string;
+  amount: number;
+  currency: string;
+  status: 'owed' | 'paid' | 'waived';
+  reason: string | null;
+  created_at: string;
+  resolved_at: string | null;
+}
+
+export interface IdempotencyKeyRow {
+  scope: string;
+  request_hash: string;
+  status_code: number;
+  response_json: string;
+  created_at: string;
+}
+
+export interface JobRow {
+  id: string;
+  kind: string;
+  payload_json: string;
+  /** At most one pending job per key (e.g. one reminder per booking). */
+  dedupe_key: string | null;
+  run_at: string;
+  status: 'pending' | 'done' | 'failed';
+  attempts: number;
+  locked_until: string | null;
+  last_error: string | null;
+  created_at: string;
+}

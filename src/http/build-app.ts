@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/create-db.js';
+import { registerProblemDetails, sendProblem } from './plugins/problem-details.js';
+import { registerOpenApi } from './plugins/openapi.js';
+import { validatorCompiler } from './validation.js';
+import { healthRoutes } from './routes/health.js';
+
+export const BODY_LIMIT_BYTES = 1_048_576;
+const REQUEST_ID_PATTERN = /^[\w.:-]{1,100}$/;
+
+export type App = FastifyInstance;
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+}
+
+/** Builds the HTTP application; never listens (server.ts does, tests use inject). */
+export async function buildApp(deps: AppDeps) {
+  const { config } = deps;
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: BODY_LIMIT_BYTES,
+    // A hop count is valid at run time though Fastify's types omit it.
+    trustProxy: (config.trustProxy ?? false) as boolean,
+    requestIdHeader: 'x-request-id',
+    requestIdLogLabel: 'requestId',
+    genReqId: () => randomUUID(),
+    ajv: { customOptions: { allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  registerProblemDetails(app);
+  registerJsonParsing(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    // A client-supplied id is kept only if harmless, so it can be traced through our logs.
+    if (!REQUEST_ID_PATTERN.test(request.id)) request.id = randomUUID();
+    reply.header('x-request-id', request.id);
+    // Refuse an oversized body before looking at its type: 413 comes before 415 (API.md).
+    const length = Number(request.headers['content-length'] ?? 0);
+    if (length > BODY_LIMIT_BYTES) return sendProblem(reply, 'payload_too_large', `body over ${BODY_LIMIT_BYTES} bytes`);
+  });
+
+  await registerOpenApi(app);
+  await app.register(healthRoutes, { deps });
+  return app;
+}
+
+/** JSON only (and JSON Merge Patch); an empty body is "no body", anything else is 415. */
+function registerJsonParsing(app: App): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    ['application/json', 'application/merge-patch+json', 'application/problem+json'],
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch {
+        const error = Object.assign(new Error('body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+        done(error, undefined);
+      }
+    },
+  );
+}
