@@ -4,6 +4,7 @@ export interface Config {
   host: string;
   databaseUrl: string;
   smtpUrl: string | null;
+  mailFrom: string;
   publicUrl: string;
   production: boolean;
   rateLimitAccountPer15Min: number;
@@ -22,6 +23,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     databaseUrl: env.DATABASE_URL ?? 'sqlite:./data/tallybook.db',
     smtpUrl: env.SMTP_URL || null,
+    mailFrom: env.MAIL_FROM ?? 'Tallybook <no-reply@localhost>',
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     production,
     rateLimitAccountPer15Min: intFrom(env.RATE_LIMIT_ACCOUNT_PER_15_MIN, 5, 'RATE_LIMIT_ACCOUNT_PER_15_MIN'),

@@ -7,7 +7,11 @@ import type { Db } from '../db/create-db.js';
 import { registerProblemDetails, sendProblem } from './plugins/problem-details.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { validatorCompiler } from './validation.js';
+import cookie from '@fastify/cookie';
+import { createMailDelivery, type MailDelivery } from '../mail/delivery.js';
 import { healthRoutes } from './routes/health.js';
+import { devRoutes } from './routes/dev.js';
+import { accountRoutes, sessionRoutes } from './routes/practitioner/accounts.js';
 
 export const BODY_LIMIT_BYTES = 1_048_576;
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,100}$/;
@@ -18,11 +22,19 @@ export interface AppDeps {
   config: Config;
   db: Db;
   clock: Clock;
+  mail: MailDelivery;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** What the app was built with; tests reach the mail delivery and clock through it. */
+    deps: AppDeps;
+  }
 }
 
 /** Builds the HTTP application; never listens (server.ts does, tests use inject). */
-export async function buildApp(deps: AppDeps) {
-  const { config } = deps;
+export async function buildApp(input: Omit<AppDeps, 'mail'> & { mail?: MailDelivery }) {
+  const { config } = input;
   const app = Fastify({
     logger: { level: config.logLevel },
     bodyLimit: BODY_LIMIT_BYTES,
@@ -33,6 +45,15 @@ export async function buildApp(deps: AppDeps) {
     genReqId: () => randomUUID(),
     ajv: { customOptions: { allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const deps: AppDeps = {
+    ...input,
+    mail: input.mail ?? createMailDelivery({ db: input.db, clock: input.clock, smtpUrl: config.smtpUrl, from: config.mailFrom, log: app.log }),
+  };
+  app.decorate('deps', deps);
+  app.decorateRequest('caller', null);
+  app.addHook('onClose', () => deps.mail.close());
+  await app.register(cookie);
 
   app.setValidatorCompiler(validatorCompiler);
   registerProblemDetails(app);
@@ -49,6 +70,14 @@ export async function buildApp(deps: AppDeps) {
 
   await registerOpenApi(app);
   await app.register(healthRoutes, { deps });
+  await app.register(
+    async (api) => {
+      await api.register(accountRoutes, { deps });
+      await api.register(sessionRoutes, { deps });
+      if (!config.production) await api.register(devRoutes, { deps });
+    },
+    { prefix: '/api/v1' },
+  );
   return app;
 }
 

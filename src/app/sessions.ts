@@ -1,0 +1,62 @@
+import type { Db, Trx } from '../db/create-db.js';
+import { DAY_MS, iso } from '../domain/instants.js';
+import { newSecret, sha256 } from './security.js';
+
+export const SESSION_TTL_DAYS = 30;
+
+export type Caller =
+  | { kind: 'practitioner'; practiceId: string; userId: string; via: 'cookie' | 'bearer' }
+  | { kind: 'client'; practiceId: string; clientId: string; via: 'cookie' | 'bearer' };
+
+/** Starts a session and returns its secret (the cookie or bearer value); only the hash is stored. */
+export async function startSession(
+  trx: Trx,
+  subject: { kind: 'user'; practiceId: string; userId: string } | { kind: 'client'; practiceId: string; clientId: string },
+  now: Date,
+): Promise<string> {
+  const secret = newSecret(subject.kind === 'user' ? 'tbs' : 'tbc');
+  await trx
+    .insertInto('sessions')
+    .values({
+      token_hash: sha256(secret),
+      kind: subject.kind,
+      practice_id: subject.practiceId,
+      user_id: subject.kind === 'user' ? subject.userId : null,
+      client_id: subject.kind === 'client' ? subject.clientId : null,
+      created_at: iso(now),
+      expires_at: iso(now.getTime() + SESSION_TTL_DAYS * DAY_MS),
+    })
+    .execute();
+  return secret;
+}
+
+export async function endSession(db: Db, secret: string): Promise<void> {
+  await db.kysely.deleteFrom('sessions').where('token_hash', '=', sha256(secret)).execute();
+}
+
+/** A session secret (cookie or client bearer) → the caller, if it is live. */
+export async function callerFromSession(db: Db, secret: string, via: 'cookie' | 'bearer', now: Date): Promise<Caller | null> {
+  const session = await db.kysely
+    .selectFrom('sessions')
+    .selectAll()
+    .where('token_hash', '=', sha256(secret))
+    .where('expires_at', '>', iso(now))
+    .executeTakeFirst();
+  if (!session) return null;
+  if (session.kind === 'user' && session.user_id) return { kind: 'practitioner', practiceId: session.practice_id, userId: session.user_id, via };
+  if (session.kind === 'client' && session.client_id) return { kind: 'client', practiceId: session.practice_id, clientId: session.client_id, via };
+  return null;
+}
+
+/** A practitioner's API token → the caller, if it is not revoked. */
+export async function callerFromApiToken(db: Db, token: string, now: Date): Promise<Caller | null> {
+  const row = await db.kysely
+    .selectFrom('api_tokens')
+    .select(['id', 'practice_id', 'user_id'])
+    .where('token_hash', '=', sha256(token))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return null;
+  await db.kysely.updateTable('api_tokens').set({ last_used_at: iso(now) }).where('id', '=', row.id).execute();
+  return { kind: 'practitioner', practiceId: row.practice_id, userId: row.user_id, via: 'bearer' };
+}

@@ -1,0 +1,95 @@
+import type {} from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Config } from '../../config.js';
+import { callerFromApiToken, callerFromSession, SESSION_TTL_DAYS, type Caller } from '../../app/sessions.js';
+import { DomainError } from '../../domain/errors.js';
+import type { AppDeps } from '../build-app.js';
+
+export const PRACTITIONER_COOKIE = 'tb_session';
+export const CLIENT_COOKIE = 'tb_client';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller | null;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The preHandler of an authenticated scope: runs after validation (400 comes before 401).
+ * No valid credentials → 401; valid credentials of the other kind (a client on a practitioner
+ * route) → 403; a cookie-authenticated write from a foreign Origin → 403.
+ */
+export function requireCaller(kind: Caller['kind'], deps: AppDeps): preHandlerAsyncHookHandler {
+  return async (request) => {
+    const now = deps.clock.now();
+    const callers = await resolveCallers(request, deps, now);
+    const caller = callers.find((c) => c.kind === kind);
+    if (!caller) {
+      if (callers.length > 0) throw new DomainError('forbidden', `this route is for ${kind}s`);
+      throw new DomainError('unauthenticated', 'sign in first');
+    }
+    if (caller.via === 'cookie' && !SAFE_METHODS.has(request.method) && !originAllowed(request, deps.config)) {
+      throw new DomainError('forbidden', 'cross-origin write refused');
+    }
+    request.caller = caller;
+  };
+}
+
+async function resolveCallers(request: FastifyRequest, deps: AppDeps, now: Date): Promise<Caller[]> {
+  const found: Caller[] = [];
+  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  if (bearer) {
+    const caller = bearer.startsWith('tbp_')
+      ? await callerFromApiToken(deps.db, bearer, now)
+      : await callerFromSession(deps.db, bearer, 'bearer', now);
+    if (caller) found.push(caller);
+  }
+  for (const name of [PRACTITIONER_COOKIE, CLIENT_COOKIE]) {
+    const secret = request.cookies[name];
+    if (!secret) continue;
+    const caller = await callerFromSession(deps.db, secret, 'cookie', now);
+    // A practitioner cookie only ever authenticates a practitioner, and the reverse.
+    if (caller && (caller.kind === 'practitioner') === (name === PRACTITIONER_COOKIE)) found.push(caller);
+  }
+  return found;
+}
+
+/** Browsers send Origin on cross-site writes; it must be ours (PUBLIC_URL or the Host we are reached at). */
+function originAllowed(request: FastifyRequest, config: Config): boolean {
+  const origin = request.headers.origin;
+  if (!origin) return true;
+  if (origin === new URL(config.publicUrl).origin) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+export function setSessionCookie(reply: FastifyReply, name: string, secret: string, config: Config): void {
+  reply.setCookie(name, secret, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: config.production,
+    path: '/',
+    maxAge: SESSION_TTL_DAYS * 24 * 60 * 60,
+  });
+}
+
+export function clearSessionCookie(reply: FastifyReply, name: string, config: Config): void {
+  reply.clearCookie(name, { httpOnly: true, sameSite: 'lax', secure: config.production, path: '/' });
+}
+
+export function practitionerOf(request: FastifyRequest) {
+  const caller = request.caller;
+  if (caller?.kind !== 'practitioner') throw new Error('practitioner route without a practitioner caller');
+  return caller;
+}
+
+export function clientOf(request: FastifyRequest) {
+  const caller = request.caller;
+  if (caller?.kind !== 'client') throw new Error('client route without a client caller');
+  return caller;
+}

@@ -1,0 +1,110 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/create-db.js';
+import { iso, MINUTE_MS } from '../domain/instants.js';
+
+const BATCH_SIZE = 20;
+const ATTEMPTS_MAX = 10;
+/** While one process sends a mail, others leave it alone for this long. */
+const CLAIM_LEASE_MS = 2 * MINUTE_MS;
+
+export interface MailDelivery {
+  /** Sends (or, without SMTP, keeps) every mail that is due; returns how many were handled. */
+  deliverDue(): Promise<number>;
+  /** Asks for a delivery round soon; calls arriving together share one round. */
+  kick(): void;
+  /** Resolves when no round is running or asked for (tests wait on it). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createMailDelivery(options: { db: Db; clock: Clock; smtpUrl: string | null; from: string; log: FastifyBaseLogger }): MailDelivery {
+  const { db, clock, from, log } = options;
+  const transport: Transporter | null = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : null;
+  let running: Promise<unknown> = Promise.resolve();
+  let pending = false;
+
+  async function deliverDue(): Promise<number> {
+    const now = clock.now();
+    const due = await db.kysely
+      .selectFrom('mail_outbox')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', iso(now))
+      .orderBy('next_attempt_at')
+      .limit(BATCH_SIZE)
+      .execute();
+    let handled = 0;
+    for (const mail of due) {
+      // Claim it: only the process whose conditional update lands sends it now.
+      const claimed = await db.kysely
+        .updateTable('mail_outbox')
+        .set({ next_attempt_at: iso(now.getTime() + CLAIM_LEASE_MS) })
+        .where('id', '=', mail.id)
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '=', mail.next_attempt_at)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) continue;
+      if (!transport) {
+        await db.kysely.updateTable('mail_outbox').set({ status: 'kept' }).where('id', '=', mail.id).execute();
+        handled++;
+        continue;
+      }
+      try {
+        await transport.sendMail({
+          messageId: mail.message_id,
+          from,
+          to: mail.to_address,
+          subject: mail.subject,
+          text: mail.text,
+          ...(mail.html ? { html: mail.html } : {}),
+          ...(mail.ics ? { icalEvent: { method: mail.ics_method ?? 'REQUEST', content: mail.ics } } : {}),
+        });
+        await db.kysely.updateTable('mail_outbox').set({ status: 'sent', sent_at: iso(clock.now()) }).where('id', '=', mail.id).execute();
+        handled++;
+      } catch (error) {
+        const attempts = mail.attempts + 1;
+        const backoffMs = Math.min(60 * MINUTE_MS, 2 ** attempts * 1000);
+        log.warn({ err: error, mailId: mail.id, attempts }, 'mail delivery failed');
+        await db.kysely
+          .updateTable('mail_outbox')
+          .set({
+            attempts,
+            status: attempts >= ATTEMPTS_MAX ? 'failed' : 'pending',
+            next_attempt_at: iso(clock.now().getTime() + backoffMs),
+            last_error: String(error).slice(0, 1000),
+          })
+          .where('id', '=', mail.id)
+          .execute();
+      }
+    }
+    return handled;
+  }
+
+  function kick(): void {
+    if (pending) return;
+    pending = true;
+    running = running.then(async () => {
+      pending = false;
+      try {
+        await deliverDue();
+      } catch (error) {
+        log.error({ err: error }, 'mail delivery round failed');
+      }
+    });
+  }
+
+  return {
+    deliverDue,
+    kick,
+    idle: async () => {
+      while (pending) await running;
+      await running;
+    },
+    close: async () => {
+      await running;
+      transport?.close();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Trx } from '../db/create-db.js';
+import { iso } from '../domain/instants.js';
+import { newId } from '../app/security.js';
+
+export interface OutgoingMail {
+  practiceId: string | null;
+  to: string;
+  subject: string;
+  text: string;
+  html?: string | null;
+  /** An iCalendar body sent as the invite part (METHOD taken from `icsMethod`). */
+  ics?: string | null;
+  icsMethod?: 'REQUEST' | 'CANCEL' | null;
+}
+
+export const MAIL_DOMAIN = 'tallybook.local';
+
+/**
+ * Mail is written in the transaction of the use case that causes it and sent after commit,
+ * so a crash never loses a committed mail nor sends one for a rolled-back change.
+ * The Message-ID is fixed here, so a resend after a crash is recognisably the same mail.
+ */
+export async function enqueueMail(trx: Trx, mail: OutgoingMail, now: Date): Promise<string> {
+  const id = newId();
+  await trx
+    .insertInto('mail_outbox')
+    .values({
+      id,
+      practice_id: mail.practiceId,
+      message_id: `<${id}@${MAIL_DOMAIN}>`,
+      to_address: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html ?? null,
+      ics: mail.ics ?? null,
+      ics_method: mail.icsMethod ?? null,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: iso(now),
+      last_error: null,
+      created_at: iso(now),
+      sent_at: null,
+    })
+    .execute();
+  return id;
+}
