@@ -12,6 +12,8 @@ import { createMailDelivery, type MailDelivery } from '../mail/delivery.js';
 import { healthRoutes } from './routes/health.js';
 import { devRoutes } from './routes/dev.js';
 import { accountRoutes, sessionRoutes } from './routes/practitioner/accounts.js';
+import { catalogRoutes } from './routes/practitioner/catalog.js';
+import { webRoutes } from './routes/web.js';
 
 export const BODY_LIMIT_BYTES = 1_048_576;
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,100}$/;
@@ -74,10 +76,12 @@ export async function buildApp(input: Omit<AppDeps, 'mail'> & { mail?: MailDeliv
     async (api) => {
       await api.register(accountRoutes, { deps });
       await api.register(sessionRoutes, { deps });
+      await api.register(catalogRoutes, { deps });
       if (!config.production) await api.register(devRoutes, { deps });
     },
     { prefix: '/api/v1' },
   );
+  await app.register(webRoutes, { deps });
   return app;
 }
 
