@@ -1,4 +1,5 @@
-import type { PackageRow, PracticeRow, ServiceRow, UserRow } from '../db/schema.js';
+import type { BookingRow, ClientRow, FeeRow, LedgerEntryRow, PackageRow, PracticeRow, PurchaseRow, ServiceRow, UserRow } from '../db/schema.js';
+import type { Credits, LotBalance } from './balances.js';
 import { DEFAULT_POLICY, effectivePolicy, type Money, type Policy } from '../domain/policy.js';
 
 /** Rows → the API's objects (API.md "Objects"). One place, so every route shows the same shape. */
@@ -60,5 +61,74 @@ export function packageView(pkg: PackageRow, practice: PracticeRow) {
     validityDays: pkg.validity_days,
     serviceIds: pkg.service_ids_json === null ? null : (JSON.parse(pkg.service_ids_json) as string[]),
     active: pkg.active === 1,
+  };
+}
+
+export function lotView(lot: LotBalance) {
+  return {
+    id: lot.id,
+    packageId: lot.package_id,
+    packageName: lot.package_name,
+    granted: lot.granted,
+    available: lot.available,
+    held: lot.held,
+    used: lot.used,
+    expired: lot.expired,
+    expiresAt: lot.expires_at,
+    serviceIds: lot.service_ids_json === null ? null : (JSON.parse(lot.service_ids_json) as string[]),
+    createdAt: lot.created_at,
+  };
+}
+
+export function bookingView(booking: BookingRow, serviceName: string) {
+  return {
+    id: booking.id,
+    serviceId: booking.service_id,
+    serviceName,
+    clientId: booking.client_id,
+    start: booking.start_at,
+    end: booking.end_at,
+    status: booking.status,
+    payment: { kind: booking.payment_kind, credits: booking.credits },
+    createdAt: booking.created_at,
+  };
+}
+
+export function ledgerEntryView(entry: LedgerEntryRow) {
+  return {
+    id: entry.id,
+    lotId: entry.lot_id,
+    bookingId: entry.booking_id,
+    kind: entry.kind,
+    amount: entry.amount,
+    actor: { kind: entry.actor_kind, id: entry.actor_id },
+    reason: entry.reason,
+    createdAt: entry.created_at,
+  };
+}
+
+export function purchaseView(purchase: PurchaseRow) {
+  return {
+    id: purchase.id,
+    packageId: purchase.package_id,
+    status: purchase.status,
+    provider: purchase.provider,
+    amount: { amount: purchase.amount, currency: purchase.currency },
+    createdAt: purchase.created_at,
+  };
+}
+
+export function clientView(client: ClientRow, credits: Credits) {
+  return { id: client.id, email: client.email, name: client.name, credits };
+}
+
+export function feeView(fee: FeeRow) {
+  return {
+    id: fee.id,
+    clientId: fee.client_id,
+    bookingId: fee.booking_id,
+    amount: { amount: fee.amount, currency: fee.currency },
+    status: fee.status,
+    createdAt: fee.created_at,
   };
 }

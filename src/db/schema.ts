@@ -156,6 +156,9 @@ export interface LoginCodeRow {
   id: string;
   practice_id: string;
   email: string;
+  /** The name given when asking for the code, used if the client is new. */
+  name: string | null;
+  /** `salt:sha256(salt + code)`: a six-digit code is guessable offline without its salt. */
   code_hash: string;
   attempts: number;
   expires_at: string;

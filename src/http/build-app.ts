@@ -9,7 +9,12 @@ import { registerOpenApi } from './plugins/openapi.js';
 import { validatorCompiler } from './validation.js';
 import cookie from '@fastify/cookie';
 import { createMailDelivery, type MailDelivery } from '../mail/delivery.js';
+import { choosePaymentProvider, type PaymentProvider } from '../payments/provider.js';
 import { healthRoutes } from './routes/health.js';
+import { publicRoutes } from './routes/public/public.js';
+import { meRoutes } from './routes/client/me.js';
+import { clientRoutes } from './routes/practitioner/clients.js';
+import { bookingRoutes } from './routes/practitioner/bookings.js';
 import { devRoutes } from './routes/dev.js';
 import { accountRoutes, sessionRoutes } from './routes/practitioner/accounts.js';
 import { catalogRoutes } from './routes/practitioner/catalog.js';
@@ -25,6 +30,8 @@ export interface AppDeps {
   db: Db;
   clock: Clock;
   mail: MailDelivery;
+  /** The provider purchases go through; null when none can take them. */
+  payments: PaymentProvider | null;
 }
 
 declare module 'fastify' {
@@ -35,7 +42,7 @@ declare module 'fastify' {
 }
 
 /** Builds the HTTP application; never listens (server.ts does, tests use inject). */
-export async function buildApp(input: Omit<AppDeps, 'mail'> & { mail?: MailDelivery }) {
+export async function buildApp(input: Omit<AppDeps, 'mail' | 'payments'> & { mail?: MailDelivery; payments?: PaymentProvider | null }) {
   const { config } = input;
   const app = Fastify({
     logger: { level: config.logLevel },
@@ -43,13 +50,13 @@ export async function buildApp(input: Omit<AppDeps, 'mail'> & { mail?: MailDeliv
     // A hop count is valid at run time though Fastify's types omit it.
     trustProxy: (config.trustProxy ?? false) as boolean,
     requestIdHeader: 'x-request-id',
-    requestIdLogLabel: 'requestId',
     genReqId: () => randomUUID(),
     ajv: { customOptions: { allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const deps: AppDeps = {
     ...input,
+    payments: input.payments !== undefined ? input.payments : choosePaymentProvider({ production: config.production, stripe: null }),
     mail: input.mail ?? createMailDelivery({ db: input.db, clock: input.clock, smtpUrl: config.smtpUrl, from: config.mailFrom, log: app.log }),
   };
   app.decorate('deps', deps);
@@ -77,6 +84,10 @@ export async function buildApp(input: Omit<AppDeps, 'mail'> & { mail?: MailDeliv
       await api.register(accountRoutes, { deps });
       await api.register(sessionRoutes, { deps });
       await api.register(catalogRoutes, { deps });
+      await api.register(publicRoutes, { deps });
+      await api.register(meRoutes, { deps });
+      await api.register(clientRoutes, { deps });
+      await api.register(bookingRoutes, { deps });
       if (!config.production) await api.register(devRoutes, { deps });
     },
     { prefix: '/api/v1' },

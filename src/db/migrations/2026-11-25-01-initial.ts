@@ -148,6 +148,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('practice_id', 'text', (c) => c.notNull().references('practices.id'))
     .addColumn('email', 'text', (c) => c.notNull())
+    .addColumn('name', 'text')
     .addColumn('code_hash', 'text', (c) => c.notNull())
     .addColumn('attempts', 'integer', (c) => c.notNull())
     .addColumn('expires_at', 'text', (c) => c.notNull())

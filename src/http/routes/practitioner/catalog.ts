@@ -1,8 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../build-app.js';
 import { requireCaller } from '../../plugins/auth.js';
+import { availabilityRoutes } from './availability.js';
+import { packageRoutes } from './packages.js';
+import { practiceRoutes } from './practice.js';
+import { serviceRoutes } from './services.js';
 
-/** Practice settings, services, availability and packages (filled in by the catalog work). */
+/** Practice settings, services, availability and packages: the signed-in practitioner's own only. */
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   app.addHook('preHandler', requireCaller('practitioner', deps));
+  await app.register(practiceRoutes, { deps });
+  await app.register(serviceRoutes, { deps });
+  await app.register(availabilityRoutes, { deps });
+  await app.register(packageRoutes, { deps });
 };

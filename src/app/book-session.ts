@@ -1,0 +1,82 @@
+import type { Db, Trx } from '../db/create-db.js';
+import type { BookingRow, PracticeRow, ServiceRow } from '../db/schema.js';
+import { DomainError } from '../domain/errors.js';
+import { DAY_MS, iso } from '../domain/instants.js';
+import { chooseLots } from '../domain/lots.js';
+import { findSlot } from '../domain/slots.js';
+import { clientLots, lotStates, totalCredits } from './balances.js';
+import { activeService, slotQueryFor } from './calendar.js';
+import { appendEntries, type Actor } from './ledger-writes.js';
+import { newId } from './security.js';
+import { money, packageView } from './views.js';
+
+export interface BookInput {
+  practiceId: string;
+  clientId: string;
+  serviceId: string;
+  start: Date;
+  actor: Actor;
+}
+
+/**
+ * Books a session and pays for it with credits, in the caller's transaction. Locks the client's
+ * row, then the practice's calendar row (always in that order), so two bookings that could
+ * conflict — on the calendar or on the client's credits — are decided one after the other.
+ */
+export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date) {
+  await db.lockRow(trx, 'clients', input.clientId);
+  await db.lockRow(trx, 'calendars', input.practiceId);
+  const practice = await trx.selectFrom('practices').selectAll().where('id', '=', input.practiceId).executeTakeFirstOrThrow();
+  const service = await activeService(trx, input.practiceId, input.serviceId);
+
+  const start = input.start.getTime();
+  await assertSlotOffered(trx, practice, service, start, now);
+
+  const lots = await clientLots(trx, input.practiceId, input.clientId);
+  const draws = chooseLots(lotStates(lots), service.id, start, service.credit_cost);
+  if (!draws) throw await creditsExhausted(trx, practice, service);
+
+  const booking: BookingRow = {
+    id: newId(),
+    practice_id: practice.id,
+    client_id: input.clientId,
+    service_id: service.id,
+    start_at: iso(start),
+    end_at: iso(start + service.duration_minutes * 60_000),
+    buffer_before_minutes: service.buffer_before_minutes,
+    buffer_after_minutes: service.buffer_after_minutes,
+    status: 'confirmed',
+    payment_kind: service.credit_cost > 0 ? 'credits' : 'free',
+    credits: service.credit_cost,
+    sequence: 0,
+    cancel_reason: null,
+    created_at: iso(now),
+    updated_at: iso(now),
+  };
+  await trx.insertInto('bookings').values(booking).execute();
+  await appendEntries(
+    trx,
+    { practiceId: practice.id, clientId: input.clientId },
+    input.actor,
+    draws.map((d) => ({ lot_id: d.lotId, kind: 'hold' as const, amount: d.credits, booking_id: booking.id })),
+    now,
+  );
+  const after = totalCredits(await clientLots(trx, input.practiceId, input.clientId));
+  return { booking, service, practice, credits: after };
+}
+
+/** A start is bookable only if the slot engine offers it at this instant (past, misaligned, out of hours and taken are all refused). */
+export async function assertSlotOffered(trx: Trx, practice: PracticeRow, service: ServiceRow, start: number, now: Date, exceptBookingId?: string) {
+  const query = await slotQueryFor(trx, practice, service, { fromMs: start - DAY_MS, toMs: start + DAY_MS, exceptBookingId }, now);
+  if (!findSlot(query, start)) throw new DomainError('slot_unavailable', 'that time is not available; pick another slot');
+}
+
+/** The 402 that turns into a "buy a package" step: the packages that would cover the service. */
+export async function creditsExhausted(trx: Trx, practice: PracticeRow, service: ServiceRow): Promise<DomainError> {
+  const packages = await trx.selectFrom('packages').selectAll().where('practice_id', '=', practice.id).where('active', '=', 1).orderBy('created_at').execute();
+  const covering = packages.filter((p) => p.service_ids_json === null || (JSON.parse(p.service_ids_json) as string[]).includes(service.id));
+  return new DomainError('credits_exhausted', `no credits cover "${service.name}" at that time`, {
+    packages: covering.map((p) => packageView(p, practice)),
+    singleSessionPrice: money(service.price_amount, practice.currency),
+  });
+}

@@ -1,0 +1,80 @@
+import type { Kysely } from 'kysely';
+import type { Db } from '../db/create-db.js';
+import type { ClientRow, Schema } from '../db/schema.js';
+import { DomainError } from '../domain/errors.js';
+import { DAY_MS, iso } from '../domain/instants.js';
+import { clientLots, creditsByClient, NO_CREDITS } from './balances.js';
+import { isUniqueViolation } from './db-errors.js';
+import { newId } from './security.js';
+import { offsetOf, offsetPage } from './offset-cursor.js';
+
+export const CLIENTS_PAGE_DEFAULT = 50;
+/** Credits expiring within this many days are "expiring soon" on the dashboard. */
+export const EXPIRING_SOON_DAYS = 14;
+
+export async function createClient(db: Db, practiceId: string, input: { email: string; name: string }, now: Date): Promise<ClientRow> {
+  const client: ClientRow = { id: newId(), practice_id: practiceId, email: input.email.trim().toLowerCase(), name: input.name, created_at: iso(now) };
+  try {
+    await db.write((trx) => trx.insertInto('clients').values(client).execute());
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new DomainError('conflict', 'a client with this email exists');
+    throw error;
+  }
+  return client;
+}
+
+/** The client list with balances, next/last session and credits expiring soon; `q` matches name or email. */
+export async function listClients(db: Kysely<Schema>, practiceId: string, page: { q?: string | undefined; limit?: number | undefined; cursor?: string | undefined }, now: Date) {
+  const limit = page.limit ?? CLIENTS_PAGE_DEFAULT;
+  const offset = offsetOf(page.cursor);
+  let query = db.selectFrom('clients').selectAll().where('practice_id', '=', practiceId);
+  if (page.q) {
+    const pattern = `%${page.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) => eb.or([eb(eb.fn('lower', ['name']), 'like', pattern), eb('email', 'like', pattern)]));
+  }
+  const rows = await query.orderBy('name').orderBy('id').limit(limit + 1).offset(offset).execute();
+  const { items: clients, nextCursor } = offsetPage(rows, offset, limit);
+  const ids = clients.map((c) => c.id);
+  const credits = await creditsByClient(db, practiceId, ids);
+  const nowIso = iso(now);
+  const sessions = ids.length
+    ? await db
+        .selectFrom('bookings')
+        .select(['client_id', 'start_at', 'status'])
+        .where('practice_id', '=', practiceId)
+        .where('client_id', 'in', ids)
+        .where('status', 'in', ['confirmed', 'completed', 'no_show'])
+        .execute()
+    : [];
+  const expiring = ids.length ? await expiringSoon(db, practiceId, ids, now) : new Map();
+  return {
+    items: clients.map((c) => {
+      const mine = sessions.filter((s) => s.client_id === c.id);
+      const upcoming = mine.filter((s) => s.status === 'confirmed' && s.start_at >= nowIso).map((s) => s.start_at).sort();
+      const past = mine.filter((s) => s.start_at < nowIso).map((s) => s.start_at).sort();
+      return {
+        id: c.id,
+        email: c.email,
+        name: c.name,
+        credits: credits.get(c.id) ?? NO_CREDITS,
+        nextSession: upcoming[0] ?? null,
+        lastSession: past.at(-1) ?? null,
+        expiringSoon: expiring.get(c.id) ?? null,
+      };
+    }),
+    nextCursor,
+  };
+}
+
+/** Per client: available credits in lots that expire within EXPIRING_SOON_DAYS, and the first such expiry. */
+async function expiringSoon(db: Kysely<Schema>, practiceId: string, clientIds: string[], now: Date) {
+  const result = new Map<string, { credits: number; expiresAt: string }>();
+  const horizon = iso(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS);
+  const soon = await db.selectFrom('lots').select('client_id').distinct().where('practice_id', '=', practiceId).where('client_id', 'in', clientIds).where('expires_at', '>', iso(now)).where('expires_at', '<=', horizon).execute();
+  for (const { client_id } of soon) {
+    const lots = (await clientLots(db, practiceId, client_id)).filter((l) => l.available > 0 && l.expires_at !== null && l.expires_at > iso(now) && l.expires_at <= horizon);
+    if (lots.length === 0) continue;
+    result.set(client_id, { credits: lots.reduce((n, l) => n + l.available, 0), expiresAt: lots.map((l) => l.expires_at!).sort()[0]! });
+  }
+  return result;
+}

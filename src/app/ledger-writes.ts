@@ -1,0 +1,52 @@
+import type { Trx } from '../db/create-db.js';
+import type { LedgerEntryRow } from '../db/schema.js';
+import { iso } from '../domain/instants.js';
+import { newId } from './security.js';
+
+export interface Actor {
+  kind: 'practitioner' | 'client' | 'system';
+  id: string | null;
+}
+
+export type NewEntry = Pick<LedgerEntryRow, 'lot_id' | 'kind' | 'amount'> &
+  Partial<Pick<LedgerEntryRow, 'booking_id' | 'resolves_id' | 'reason'>>;
+
+/** Appends ledger entries (the only way credits move); entries are never updated or deleted. */
+export async function appendEntries(
+  trx: Trx,
+  owner: { practiceId: string; clientId: string },
+  actor: Actor,
+  entries: NewEntry[],
+  now: Date,
+): Promise<LedgerEntryRow[]> {
+  const rows: LedgerEntryRow[] = entries.map((e) => ({
+    id: newId(),
+    practice_id: owner.practiceId,
+    client_id: owner.clientId,
+    lot_id: e.lot_id,
+    booking_id: e.booking_id ?? null,
+    kind: e.kind,
+    amount: e.amount,
+    resolves_id: e.resolves_id ?? null,
+    actor_kind: actor.kind,
+    actor_id: actor.id,
+    reason: e.reason ?? null,
+    created_at: iso(now),
+  }));
+  if (rows.length > 0) await trx.insertInto('ledger_entries').values(rows).execute();
+  return rows;
+}
+
+/** The holds of a booking that are not yet resolved (released, consumed or forfeited). */
+export async function openHolds(trx: Trx, practiceId: string, bookingId: string): Promise<LedgerEntryRow[]> {
+  return trx
+    .selectFrom('ledger_entries as h')
+    .selectAll('h')
+    .where('h.practice_id', '=', practiceId)
+    .where('h.booking_id', '=', bookingId)
+    .where('h.kind', '=', 'hold')
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('ledger_entries as r').select('r.id').whereRef('r.resolves_id', '=', 'h.id'))))
+    .orderBy('h.created_at')
+    .orderBy('h.id')
+    .execute();
+}

@@ -1,0 +1,135 @@
+import type { Db, Trx } from '../db/create-db.js';
+import type { BookingRow, FeeRow, PracticeRow, ServiceRow } from '../db/schema.js';
+import { DomainError } from '../domain/errors.js';
+import { iso } from '../domain/instants.js';
+import {
+  cancellationDeadline,
+  decideCancellation,
+  decideCompletion,
+  decideNoShow,
+  effectivePolicy,
+  type Decision,
+  type Policy,
+} from '../domain/policy.js';
+import { appendEntries, openHolds, type Actor } from './ledger-writes.js';
+import { newId } from './security.js';
+import { practicePolicy, serviceOverride } from './views.js';
+
+export interface BookingScope {
+  practiceId: string;
+  bookingId: string;
+  /** Set for a client: the booking must be theirs (else 404). */
+  clientId?: string;
+}
+
+export interface Loaded {
+  booking: BookingRow;
+  service: ServiceRow;
+  practice: PracticeRow;
+  policy: Policy;
+}
+
+/** Loads a booking the caller may see (404 otherwise) with its service and effective policy. */
+export async function loadBooking(db: Trx | Db['kysely'], scope: BookingScope): Promise<Loaded> {
+  let query = db.selectFrom('bookings').selectAll().where('practice_id', '=', scope.practiceId).where('id', '=', scope.bookingId);
+  if (scope.clientId) query = query.where('client_id', '=', scope.clientId);
+  const booking = await query.executeTakeFirst();
+  if (!booking) throw new DomainError('not_found', 'no such booking');
+  const service = await db.selectFrom('services').selectAll().where('id', '=', booking.service_id).executeTakeFirstOrThrow();
+  const practice = await db.selectFrom('practices').selectAll().where('id', '=', booking.practice_id).executeTakeFirstOrThrow();
+  return { booking, service, practice, policy: effectivePolicy(practicePolicy(practice), serviceOverride(service)) };
+}
+
+export function bookingFacts(booking: BookingRow) {
+  return { start: Date.parse(booking.start_at), end: Date.parse(booking.end_at), status: booking.status, credits: booking.payment_kind === 'credits' ? booking.credits : 0 };
+}
+
+export function cancellationView(decision: Pick<Decision, 'outcome' | 'credits' | 'fee' | 'deadline'>) {
+  return { outcome: decision.outcome, credits: decision.credits, fee: decision.fee, deadline: iso(decision.deadline) };
+}
+
+/** What cancelling now would do, without doing it (the client sees this before confirming). */
+export async function previewCancellation(db: Db, scope: BookingScope, actor: 'client' | 'practitioner', now: Date) {
+  const { booking, policy } = await loadBooking(db.kysely, scope);
+  return cancellationView(decideCancellation(bookingFacts(booking), policy, actor, now.getTime()));
+}
+
+type Settlement = { kind: 'cancel'; actor: 'client' | 'practitioner'; applyPolicy?: boolean } | { kind: 'no_show' } | { kind: 'complete' };
+
+/**
+ * Cancels, marks a no-show or completes a booking: decides with the domain, then writes exactly
+ * that — one resolving entry per open hold (release, forfeit or consume), an owed fee, the new
+ * status — in one transaction. A repeat of a cancel that already happened answers its outcome.
+ */
+export async function settleBooking(db: Db, trx: Trx, scope: BookingScope, settlement: Settlement, actor: Actor, reason: string | null, now: Date) {
+  const pre = await loadBooking(trx, scope);
+  await db.lockRow(trx, 'clients', pre.booking.client_id);
+  const { booking, practice, policy } = await loadBooking(trx, scope); // re-read under the lock
+  if (settlement.kind === 'cancel' && (booking.status === 'cancelled' || booking.status === 'late_cancelled')) {
+    return { booking, outcome: await storedOutcome(trx, booking, policy) };
+  }
+  const facts = bookingFacts(booking);
+  const decision =
+    settlement.kind === 'cancel'
+      ? decideCancellation(facts, policy, settlement.actor, now.getTime(), { applyPolicy: settlement.applyPolicy })
+      : settlement.kind === 'no_show'
+        ? decideNoShow(facts, policy, now.getTime())
+        : decideCompletion(facts, policy, now.getTime());
+
+  const updated = await trx
+    .updateTable('bookings')
+    .set({ status: decision.status, updated_at: iso(now), ...(settlement.kind === 'cancel' ? { cancel_reason: reason } : {}) })
+    .where('id', '=', booking.id)
+    .where('status', '=', 'confirmed')
+    .returningAll()
+    .executeTakeFirst();
+  if (!updated) throw new DomainError('conflict', 'the booking changed meanwhile; try again');
+
+  const owner = { practiceId: practice.id, clientId: booking.client_id };
+  if (decision.ledger) {
+    const holds = await openHolds(trx, practice.id, booking.id);
+    await appendEntries(trx, owner, actor, holds.map((h) => ({ lot_id: h.lot_id, kind: decision.ledger!, amount: h.amount, booking_id: booking.id, resolves_id: h.id, reason })), now);
+    if (decision.ledger === 'release') await expireReleasedCredits(trx, owner, holds, now);
+  }
+  if (decision.outcome === 'fee' && decision.fee) {
+    const fee: FeeRow = {
+      id: newId(),
+      practice_id: practice.id,
+      client_id: booking.client_id,
+      booking_id: booking.id,
+      amount: decision.fee.amount,
+      currency: decision.fee.currency,
+      status: 'owed',
+      reason: settlement.kind === 'no_show' ? 'no-show' : 'late cancellation',
+      created_at: iso(now),
+      resolved_at: null,
+    };
+    await trx.insertInto('fees').values(fee).execute();
+  }
+  return { booking: updated, outcome: cancellationView(decision), decision };
+}
+
+/** A credit released back to a lot that has already expired expires at once. */
+async function expireReleasedCredits(trx: Trx, owner: { practiceId: string; clientId: string }, holds: { lot_id: string; amount: number }[], now: Date) {
+  for (const hold of holds) {
+    const lot = await trx.selectFrom('lots').select(['id', 'expires_at']).where('id', '=', hold.lot_id).executeTakeFirstOrThrow();
+    if (lot.expires_at !== null && lot.expires_at <= iso(now)) {
+      await appendEntries(trx, owner, { kind: 'system', id: null }, [{ lot_id: lot.id, kind: 'expire', amount: hold.amount, reason: 'released after the lot expired' }], now);
+    }
+  }
+}
+
+/** The outcome of a cancellation that already happened, read back from what it wrote. */
+async function storedOutcome(trx: Trx, booking: BookingRow, policy: Policy) {
+  const entries = await trx.selectFrom('ledger_entries').select(['kind', 'amount']).where('booking_id', '=', booking.id).execute();
+  const fee = await trx.selectFrom('fees').selectAll().where('booking_id', '=', booking.id).executeTakeFirst();
+  const forfeited = entries.some((e) => e.kind === 'forfeit');
+  const credits = entries.filter((e) => e.kind === 'hold').reduce((n, e) => n + e.amount, 0);
+  const outcome = fee ? 'fee' : forfeited ? 'forfeit' : credits > 0 ? 'release' : 'none';
+  return cancellationView({
+    outcome,
+    credits,
+    fee: fee ? { amount: fee.amount, currency: fee.currency } : null,
+    deadline: cancellationDeadline(Date.parse(booking.start_at), policy),
+  });
+}

@@ -1,0 +1,174 @@
+import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { clientLots, lotStates, totalCredits } from '../../../app/balances.js';
+import { bookSession } from '../../../app/book-session.js';
+import { purchasePackage } from '../../../app/purchases.js';
+import { rescheduleBooking } from '../../../app/reschedule-booking.js';
+import { endSession } from '../../../app/sessions.js';
+import { previewCancellation, settleBooking } from '../../../app/settle-booking.js';
+import { bookingView, clientView, feeView, lotView, purchaseView } from '../../../app/views.js';
+import { DomainError } from '../../../domain/errors.js';
+import { coverage } from '../../../domain/lots.js';
+import type { AppDeps } from '../../build-app.js';
+import { runIdempotent } from '../../idempotency.js';
+import { Booking, Cancellation, Client, Credits, Fee, Lot, Purchase } from '../../objects.js';
+import { CLIENT_COOKIE, clearSessionCookie, clientOf, requireCaller } from '../../plugins/auth.js';
+import { Body, Collection, Id, IdParams, Instant, PageQuery, problemResponses } from '../../schemas.js';
+import { bookingsPage } from '../../../app/list-bookings.js';
+
+const tags = ['client'];
+
+/** The signed-in client: balance, bookings, cancellations, purchases. */
+export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.addHook('preHandler', requireCaller('client', deps));
+  const actorOf = (clientId: string) => ({ kind: 'client' as const, id: clientId });
+
+  app.post('/me/logout', { schema: { tags, summary: 'End the client session', response: { 204: Type.Null(), ...problemResponses } } }, async (request, reply) => {
+    const secret = request.cookies[CLIENT_COOKIE] ?? /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (secret) await endSession(deps.db, secret);
+    clearSessionCookie(reply, CLIENT_COOKIE, deps.config);
+    return reply.code(204).send(null);
+  });
+
+  app.get(
+    '/me',
+    {
+      schema: {
+        tags,
+        summary: 'The client, their credits by lot, what they cover now, and fees owed',
+        response: {
+          200: Type.Object({ client: Client, credits: Credits, lots: Type.Array(Lot), coverage: Type.Array(Type.Object({ serviceId: Type.String(), available: Type.Integer() })), fees: Type.Array(Fee) }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const caller = clientOf(request);
+      const db = deps.db.kysely;
+      const client = await db.selectFrom('clients').selectAll().where('id', '=', caller.clientId).executeTakeFirstOrThrow();
+      const lots = await clientLots(db, caller.practiceId, caller.clientId);
+      const services = await db.selectFrom('services').select('id').where('practice_id', '=', caller.practiceId).where('active', '=', 1).orderBy('created_at').execute();
+      const fees = await db.selectFrom('fees').selectAll().where('practice_id', '=', caller.practiceId).where('client_id', '=', caller.clientId).orderBy('created_at', 'desc').execute();
+      const credits = totalCredits(lots);
+      const now = deps.clock.now().getTime();
+      const states = lotStates(lots);
+      return {
+        client: clientView(client, credits),
+        credits,
+        lots: lots.map(lotView),
+        coverage: services.map((s) => ({ serviceId: s.id, available: coverage(states, s.id, now) })),
+        fees: fees.map(feeView),
+      };
+    },
+  );
+
+  app.get(
+    '/me/bookings',
+    {
+      schema: { tags, summary: 'The client’s bookings, upcoming first', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Collection(Booking), ...problemResponses } },
+    },
+    async (request) => {
+      const caller = clientOf(request);
+      return bookingsPage(deps.db.kysely, { practiceId: caller.practiceId, clientId: caller.clientId, upcomingFirst: true, now: deps.clock.now() }, request.query);
+    },
+  );
+
+  app.post(
+    '/me/bookings',
+    {
+      schema: {
+        tags,
+        summary: 'Book a slot; credits are applied automatically',
+        body: Body({ serviceId: Id, start: Instant }),
+        response: { 201: Type.Object({ booking: Booking, credits: Credits }), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const caller = clientOf(request);
+      const now = deps.clock.now();
+      await runIdempotent(deps, request, reply, async (trx) => {
+        const { booking, service, credits } = await bookSession(deps.db, trx, { practiceId: caller.practiceId, clientId: caller.clientId, serviceId: request.body.serviceId, start: new Date(request.body.start), actor: actorOf(caller.clientId) }, now);
+        return { status: 201, body: { booking: bookingView(booking, service.name), credits } };
+      }, () => deps.mail.kick());
+    },
+  );
+
+  app.get(
+    '/me/bookings/:id/cancellation',
+    { schema: { tags, summary: 'What cancelling now would do', params: IdParams, response: { 200: Cancellation, ...problemResponses } } },
+    async (request) => {
+      const caller = clientOf(request);
+      return previewCancellation(deps.db, { practiceId: caller.practiceId, bookingId: request.params.id, clientId: caller.clientId }, 'client', deps.clock.now());
+    },
+  );
+
+  app.post(
+    '/me/bookings/:id/cancel',
+    {
+      schema: {
+        tags,
+        summary: 'Cancel under the policy',
+        params: IdParams,
+        body: Type.Optional(Body({ reason: Type.Optional(Type.String({ maxLength: 1000 })) })),
+        response: { 200: Type.Object({ booking: Booking, outcome: Cancellation }), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const caller = clientOf(request);
+      const now = deps.clock.now();
+      await runIdempotent(deps, request, reply, async (trx) => {
+        const scope = { practiceId: caller.practiceId, bookingId: request.params.id, clientId: caller.clientId };
+        const { booking, outcome } = await settleBooking(deps.db, trx, scope, { kind: 'cancel', actor: 'client' }, actorOf(caller.clientId), request.body?.reason ?? null, now);
+        const service = await trx.selectFrom('services').select('name').where('id', '=', booking.service_id).executeTakeFirstOrThrow();
+        return { status: 200, body: { booking: bookingView(booking, service.name), outcome } };
+      }, () => deps.mail.kick());
+    },
+  );
+
+  app.post(
+    '/me/bookings/:id/reschedule',
+    {
+      schema: { tags, summary: 'Move a booking to another offered slot', params: IdParams, body: Body({ start: Instant }), response: { 200: Type.Object({ booking: Booking }), ...problemResponses } },
+    },
+    async (request, reply) => {
+      const caller = clientOf(request);
+      const now = deps.clock.now();
+      await runIdempotent(deps, request, reply, async (trx) => {
+        const scope = { practiceId: caller.practiceId, bookingId: request.params.id, clientId: caller.clientId };
+        const { booking, service } = await rescheduleBooking(deps.db, trx, scope, new Date(request.body.start), actorOf(caller.clientId), now);
+        return { status: 200, body: { booking: bookingView(booking, service.name) } };
+      }, () => deps.mail.kick());
+    },
+  );
+
+  app.post(
+    '/me/purchases',
+    {
+      schema: {
+        tags,
+        summary: 'Buy a package',
+        body: Body({ packageId: Id }),
+        response: { 201: Type.Object({ purchase: Purchase, checkoutUrl: Type.Union([Type.String(), Type.Null()]) }), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const caller = clientOf(request);
+      const { purchase, checkoutUrl } = await purchasePackage(deps.db, deps.payments, { practiceId: caller.practiceId, clientId: caller.clientId }, request.body.packageId, deps.clock.now());
+      deps.mail.kick();
+      return reply.code(201).send({ purchase: purchaseView(purchase), checkoutUrl });
+    },
+  );
+
+  app.get('/me/purchases/:id', { schema: { tags, summary: 'One of the client’s purchases', params: IdParams, response: { 200: Purchase, ...problemResponses } } }, async (request) => {
+    const caller = clientOf(request);
+    const purchase = await deps.db.kysely
+      .selectFrom('purchases')
+      .selectAll()
+      .where('practice_id', '=', caller.practiceId)
+      .where('client_id', '=', caller.clientId)
+      .where('id', '=', request.params.id)
+      .executeTakeFirst();
+    if (!purchase) throw new DomainError('not_found', 'no such purchase');
+    return purchaseView(purchase);
+  });
+};

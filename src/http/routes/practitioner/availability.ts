@@ -1,0 +1,30 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { getAvailability, setAvailability } from '../../../app/set-availability.js';
+import type { AppDeps } from '../../build-app.js';
+import { Availability } from '../../objects.js';
+import { practitionerOf } from '../../plugins/auth.js';
+import { problemResponses } from '../../schemas.js';
+
+const tags = ['availability'];
+
+/** The practice's weekly hours and date overrides. */
+export const availabilityRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.get(
+    '/availability',
+    { schema: { tags, summary: 'Weekly hours and date overrides', response: { 200: Availability, ...problemResponses } } },
+    async (request) => getAvailability(deps.db.kysely, practitionerOf(request)),
+  );
+
+  app.put(
+    '/availability',
+    {
+      schema: {
+        tags,
+        summary: 'Replace the weekly hours and the date overrides',
+        body: Availability,
+        response: { 200: Availability, ...problemResponses },
+      },
+    },
+    async (request) => setAvailability(deps.db, practitionerOf(request), request.body),
+  );
+};

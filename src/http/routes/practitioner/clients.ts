@@ -1,0 +1,140 @@
+import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { clientLots, NO_CREDITS, totalCredits } from '../../../app/balances.js';
+import { listClients, createClient } from '../../../app/clients.js';
+import { adjustLot, clientOfPractice, grantCredits } from '../../../app/practitioner-credits.js';
+import { bookingView, clientView, feeView, ledgerEntryView, lotView, purchaseView } from '../../../app/views.js';
+import { CREDITS_MAX } from '../../../domain/ledger.js';
+import { VALIDITY_DAYS_MAX } from '../../../domain/lots.js';
+import type { AppDeps } from '../../build-app.js';
+import { runIdempotent } from '../../idempotency.js';
+import { Booking, Client, Fee, LedgerEntry, Lot, Purchase } from '../../objects.js';
+import { practitionerOf, requireCaller } from '../../plugins/auth.js';
+import { Body, Collection, Email, Id, IdParams, Name, Nullable, PageQuery, problemResponses } from '../../schemas.js';
+
+const tags = ['clients'];
+const Reason = Type.String({ minLength: 1, maxLength: 1000 });
+export const LEDGER_HISTORY_MAX = 500;
+
+const ClientSummary = Type.Object({
+  ...Client.properties,
+  nextSession: Nullable(Type.String()),
+  lastSession: Nullable(Type.String()),
+  expiringSoon: Nullable(Type.Object({ credits: Type.Integer(), expiresAt: Type.String() })),
+});
+
+/** The practitioner's clients: balances, history, grants and adjustments. */
+export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.addHook('preHandler', requireCaller('practitioner', deps));
+  const actorOf = (userId: string) => ({ kind: 'practitioner' as const, id: userId });
+
+  app.get(
+    '/clients',
+    {
+      schema: {
+        tags,
+        summary: 'Clients with their credits (search with q)',
+        querystring: Type.Object({ ...PageQuery, q: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
+        response: { 200: Collection(ClientSummary), ...problemResponses },
+      },
+    },
+    async (request) => listClients(deps.db.kysely, practitionerOf(request).practiceId, request.query, deps.clock.now()),
+  );
+
+  app.post(
+    '/clients',
+    { schema: { tags, summary: 'Add a client', body: Body({ email: Email, name: Name }), response: { 201: Client, ...problemResponses } } },
+    async (request, reply) => {
+      const client = await createClient(deps.db, practitionerOf(request).practiceId, request.body, deps.clock.now());
+      return reply.code(201).send(clientView(client, NO_CREDITS));
+    },
+  );
+
+  app.get(
+    '/clients/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A client with lots, bookings, purchases, fees and the ledger (newest first)',
+        params: IdParams,
+        response: {
+          200: Type.Object({ ...Client.properties, lots: Type.Array(Lot), bookings: Type.Array(Booking), purchases: Type.Array(Purchase), fees: Type.Array(Fee), ledger: Type.Array(LedgerEntry) }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { practiceId } = practitionerOf(request);
+      const db = deps.db.kysely;
+      const client = await clientOfPractice(db, practiceId, request.params.id);
+      const lots = await clientLots(db, practiceId, client.id);
+      const [bookings, purchases, fees, ledger] = await Promise.all([
+        db.selectFrom('bookings as b').innerJoin('services as s', 's.id', 'b.service_id').selectAll('b').select('s.name as service_name').where('b.practice_id', '=', practiceId).where('b.client_id', '=', client.id).orderBy('b.start_at', 'desc').execute(),
+        db.selectFrom('purchases').selectAll().where('practice_id', '=', practiceId).where('client_id', '=', client.id).orderBy('created_at', 'desc').execute(),
+        db.selectFrom('fees').selectAll().where('practice_id', '=', practiceId).where('client_id', '=', client.id).orderBy('created_at', 'desc').execute(),
+        db.selectFrom('ledger_entries').selectAll().where('practice_id', '=', practiceId).where('client_id', '=', client.id).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(LEDGER_HISTORY_MAX).execute(),
+      ]);
+      return {
+        ...clientView(client, totalCredits(lots)),
+        lots: lots.map(lotView),
+        bookings: bookings.map((b) => bookingView(b, b.service_name)),
+        purchases: purchases.map(purchaseView),
+        fees: fees.map(feeView),
+        ledger: ledger.map(ledgerEntryView),
+      };
+    },
+  );
+
+  app.post(
+    '/clients/:id/grants',
+    {
+      schema: {
+        tags,
+        summary: 'Grant credits: a package sold outside (manual payment) or credits with a reason',
+        params: IdParams,
+        body: Type.Union([
+          Body({ packageId: Id, payment: Type.Optional(Type.Literal('manual')) }),
+          Body({
+            credits: Type.Integer({ minimum: 1, maximum: CREDITS_MAX }),
+            validityDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: VALIDITY_DAYS_MAX }))),
+            serviceIds: Type.Optional(Nullable(Type.Array(Id, { maxItems: 100 }))),
+            reason: Reason,
+          }),
+        ]),
+        response: { 201: Lot, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const caller = practitionerOf(request);
+      const owner = { practiceId: caller.practiceId, clientId: request.params.id };
+      await runIdempotent(deps, request, reply, async (trx) => {
+        const lot = await grantCredits(deps.db, trx, owner, request.body, actorOf(caller.userId), deps.clock.now());
+        const balance = (await clientLots(trx, owner.practiceId, owner.clientId)).find((l) => l.id === lot.id)!;
+        return { status: 201, body: lotView(balance) };
+      });
+    },
+  );
+
+  app.post(
+    '/clients/:id/adjustments',
+    {
+      schema: {
+        tags,
+        summary: 'Correct a lot’s available credits (negative at most what is available)',
+        params: IdParams,
+        body: Body({ lotId: Id, amount: Type.Integer({ minimum: -CREDITS_MAX, maximum: CREDITS_MAX, not: { const: 0 } }), reason: Reason }),
+        response: { 201: LedgerEntry, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const caller = practitionerOf(request);
+      const owner = { practiceId: caller.practiceId, clientId: request.params.id };
+      await runIdempotent(deps, request, reply, async (trx) => ({
+        status: 201,
+        body: ledgerEntryView(await adjustLot(deps.db, trx, owner, request.body, actorOf(caller.userId), deps.clock.now())),
+      }));
+    },
+  );
+};
+
+
