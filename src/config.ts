@@ -13,6 +13,10 @@ export interface Config {
   stripe: { secretKey: string; webhookSecret: string; apiUrl: string | null } | null;
   allowPrivateUrls: boolean;
   logLevel: string;
+  /** Sessions still confirmed this long after their end are completed (credits consumed) by the job. */
+  completeAfterMinutes: number;
+  /** Run the background jobs in this process (off in tests, which tick them by hand). */
+  runJobs: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -35,12 +39,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : null,
     allowPrivateUrls: env.ALLOW_PRIVATE_URLS === 'true',
     logLevel: env.LOG_LEVEL ?? 'info',
+    completeAfterMinutes: intFrom(env.COMPLETE_AFTER_MINUTES, 120, 'COMPLETE_AFTER_MINUTES'),
+    runJobs: env.RUN_JOBS !== 'false',
   };
 }
 
 /** Defaults for tests and embedding; every field can be overridden. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ NODE_ENV: 'test' }), logLevel: 'silent', ...overrides };
+  return { ...loadConfig({ NODE_ENV: 'test' }), logLevel: 'silent', runJobs: false, ...overrides };
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {

@@ -1,5 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { Db, Trx } from '../db/create-db.js';
-import type { PackageRow, PracticeRow } from '../db/schema.js';
+import type { PackageRow, PracticeRow, Schema } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { iso } from '../domain/instants.js';
 import type { Money } from '../domain/policy.js';
@@ -85,7 +86,7 @@ export async function updatePackage(db: Db, caller: Practitioner, id: string, pa
   });
 }
 
-async function findPackage(reader: Trx | Db['kysely'], caller: Practitioner, id: string): Promise<PackageRow> {
+async function findPackage(reader: Kysely<Schema>, caller: Practitioner, id: string): Promise<PackageRow> {
   const pkg = await reader.selectFrom('packages').selectAll().where('id', '=', id).where('practice_id', '=', caller.practiceId).executeTakeFirst();
   if (!pkg) throw new DomainError('not_found', 'no such package');
   return pkg;

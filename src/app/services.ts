@@ -1,5 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { Db, Trx } from '../db/create-db.js';
-import type { PracticeRow, ServiceRow } from '../db/schema.js';
+import type { PracticeRow, Schema, ServiceRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { iso } from '../domain/instants.js';
 import type { Money } from '../domain/policy.js';
@@ -125,7 +126,7 @@ export async function deleteService(db: Db, caller: Practitioner, id: string): P
   });
 }
 
-async function findService(reader: Trx | Db['kysely'], caller: Practitioner, id: string): Promise<ServiceRow> {
+async function findService(reader: Kysely<Schema>, caller: Practitioner, id: string): Promise<ServiceRow> {
   const service = await reader.selectFrom('services').selectAll().where('id', '=', id).where('practice_id', '=', caller.practiceId).executeTakeFirst();
   if (!service) throw new DomainError('not_found', 'no such service');
   return service;

@@ -1,5 +1,5 @@
-import type { Db, Trx } from '../db/create-db.js';
 import type { Kysely } from 'kysely';
+import type { Db, Trx } from '../db/create-db.js';
 import type { PracticeRow, Schema } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { DEFAULT_POLICY, type Money, type Policy } from '../domain/policy.js';
@@ -11,7 +11,7 @@ import { practicePolicy } from './views.js';
 
 type Practitioner = { practiceId: string };
 
-/** A merge patch of a policy: `null` on a fee removes it (the default, no fee). */
+/** A merge patch of a policy: `null` removes a field (the practice's default, or the service's inheritance, returns). */
 export type PolicyPatch = { [K in keyof Policy]?: Policy[K] | null };
 
 export interface PracticePatch {
@@ -29,27 +29,20 @@ export async function getPractice(reader: Kysely<Schema>, caller: Practitioner):
 
 /** PATCH /practice: only what is sent changes; the policy merges field by field. */
 export async function updatePractice(db: Db, caller: Practitioner, patch: PracticePatch): Promise<PracticeRow> {
-  const errors: FieldError[] = [];
-  if (patch.slug !== undefined) collect(errors, () => assertValidSlug(patch.slug!));
-  if (patch.timeZone !== undefined) collect(errors, () => assertValidTimeZone(patch.timeZone!));
-  if (patch.currency !== undefined) collect(errors, () => assertValidCurrency(patch.currency!));
-  throwIfAny(errors);
-
   try {
     return await db.write(async (trx) => {
       // Catalog edits of one practice are decided one after the other, as bookings are.
       await db.lockRow(trx, 'calendars', caller.practiceId);
       const practice = await getPractice(trx, caller);
       const currency = patch.currency ?? practice.currency;
-      throwIfAny(currencyErrors(currency, { '/policy/lateCancelFee': patch.policy?.lateCancelFee, '/policy/noShowFee': patch.policy?.noShowFee }));
+      throwIfAny(patchErrors(patch, currency));
       const merged = patch.policy ? (mergePatch(practicePolicy(practice), patch.policy) as Partial<Policy>) : practicePolicy(practice);
-      const policy = inCurrency({ ...DEFAULT_POLICY, ...merged }, currency);
       const changes = {
         name: patch.name ?? practice.name,
         slug: patch.slug ?? practice.slug,
         time_zone: patch.timeZone ?? practice.time_zone,
         currency,
-        policy_json: JSON.stringify(policy),
+        policy_json: JSON.stringify(inCurrency({ ...DEFAULT_POLICY, ...merged }, currency)),
       };
       await trx.updateTable('practices').set(changes).where('id', '=', practice.id).execute();
       if (currency !== practice.currency) await redenominateOverrides(trx, practice.id, currency);
@@ -61,11 +54,21 @@ export async function updatePractice(db: Db, caller: Practitioner, patch: Practi
   }
 }
 
+/** Every invalid field at once; fees must be in the currency the practice will have. */
+function patchErrors(patch: PracticePatch, currency: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (patch.slug !== undefined) collect(errors, () => assertValidSlug(patch.slug!));
+  if (patch.timeZone !== undefined) collect(errors, () => assertValidTimeZone(patch.timeZone!));
+  if (patch.currency !== undefined) collect(errors, () => assertValidCurrency(currency));
+  errors.push(...currencyErrors(currency, { '/policy/lateCancelFee': patch.policy?.lateCancelFee, '/policy/noShowFee': patch.policy?.noShowFee }));
+  return errors;
+}
+
 /**
  * Prices are stored as amounts in the practice's currency, so a change of currency carries them
  * over as they are; fees are stored with their currency, and follow the same way.
  */
-export function inCurrency<P extends Partial<Policy>>(policy: P, currency: string): P {
+function inCurrency<P extends Partial<Policy>>(policy: P, currency: string): P {
   const relabel = (fee: Money | null | undefined) => (fee ? { amount: fee.amount, currency } : fee);
   const result = { ...policy };
   if ('lateCancelFee' in result) result.lateCancelFee = relabel(result.lateCancelFee) as P['lateCancelFee'];

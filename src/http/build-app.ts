@@ -10,6 +10,7 @@ import { validatorCompiler } from './validation.js';
 import cookie from '@fastify/cookie';
 import { createMailDelivery, type MailDelivery } from '../mail/delivery.js';
 import { choosePaymentProvider, type PaymentProvider } from '../payments/provider.js';
+import { createJobRunner, type JobRunner } from '../jobs/runner.js';
 import { healthRoutes } from './routes/health.js';
 import { publicRoutes } from './routes/public/public.js';
 import { meRoutes } from './routes/client/me.js';
@@ -38,6 +39,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** What the app was built with; tests reach the mail delivery and clock through it. */
     deps: AppDeps;
+    jobs: JobRunner;
   }
 }
 
@@ -61,7 +63,13 @@ export async function buildApp(input: Omit<AppDeps, 'mail' | 'payments'> & { mai
   };
   app.decorate('deps', deps);
   app.decorateRequest('caller', null);
-  app.addHook('onClose', () => deps.mail.close());
+  const jobs = createJobRunner(deps);
+  app.decorate('jobs', jobs);
+  if (config.runJobs) app.addHook('onReady', async () => jobs.start());
+  app.addHook('onClose', async () => {
+    await jobs.stop();
+    await deps.mail.close();
+  });
   await app.register(cookie);
 
   app.setValidatorCompiler(validatorCompiler);

@@ -1,9 +1,10 @@
+import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { describeEachDialect, type TestContext } from '../support/app.js';
 import { signUpPractitioner, type Practitioner } from '../support/api.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-type Send = (method: Method, url: string, payload?: object) => ReturnType<TestContext['app']['inject']>;
+type Send = (method: Method, url: string, payload?: object) => Promise<LightMyRequestResponse>;
 
 function sender(ctx: TestContext, headers: Record<string, string>): Send {
   return (method, url, payload) => ctx.app.inject({ method, url: `/api/v1${url}`, headers, ...(payload ? { payload } : {}) });
@@ -15,10 +16,10 @@ const ids = (res: { json(): { items: { id: string }[] } }) => res.json().items.m
 /** What practitioner A owns: B must never see or touch any of it. */
 async function catalogOf(ctx: TestContext, p: Practitioner) {
   const send = sender(ctx, p.headers);
+  await send('PATCH', '/practice', { policy: { windowHours: 72 } });
   const service = (await send('POST', '/services', { name: 'A’s massage', durationMinutes: 60, price: usd(9000) })).json();
   const pkg = (await send('POST', '/packages', { name: 'A’s five', credits: 5, price: usd(40000), serviceIds: [service.id] })).json();
   await send('PUT', '/availability', { weekly: [{ weekday: 1, start: '09:00', end: '17:00' }], overrides: [{ date: '2026-04-01', intervals: [] }] });
-  await send('PATCH', '/practice', { policy: { windowHours: 72 } });
   return { service, pkg };
 }
 

@@ -1,0 +1,73 @@
+import type { AppDeps } from '../http/build-app.js';
+import type { Trx } from '../db/create-db.js';
+import { MINUTE_MS } from '../domain/instants.js';
+import { claimDueJobs, enqueueJob, failJob, finishJob } from './queue.js';
+import { completeEndedSessions, expireLots } from './lifecycle.js';
+
+export const JOB_POLL_MS = 1_000;
+const CLAIM_BATCH = 20;
+
+/** A handler runs a job; a recurring one answers when to run again. */
+type Handler = (deps: AppDeps, payload: unknown, now: Date) => Promise<{ rerunAt: Date } | null>;
+
+/** The recurring sweeps, each one row in the jobs table so only one process runs it at a time. */
+const RECURRING: Record<string, { everyMs: number; run: (deps: AppDeps, now: Date) => Promise<unknown> }> = {
+  'complete-sessions': { everyMs: MINUTE_MS, run: completeEndedSessions },
+  'expire-lots': { everyMs: MINUTE_MS, run: expireLots },
+};
+
+export interface JobRunner {
+  /** Runs every due job once (tests call this after moving the fake clock). */
+  tick(): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createJobRunner(deps: AppDeps, extraHandlers: Record<string, Handler> = {}): JobRunner {
+  const handlers: Record<string, Handler> = { ...extraHandlers };
+  for (const [kind, job] of Object.entries(RECURRING)) {
+    handlers[kind] = async (d, _payload, now) => {
+      await job.run(d, now);
+      return { rerunAt: new Date(now.getTime() + job.everyMs) };
+    };
+  }
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> = Promise.resolve(0);
+
+  async function ensureRecurring(now: Date): Promise<void> {
+    await deps.db.write(async (trx: Trx) => {
+      for (const kind of Object.keys(RECURRING)) await enqueueJob(trx, { kind, runAt: now, dedupeKey: `recurring:${kind}` }, now);
+    });
+  }
+
+  async function runDue(): Promise<number> {
+    const now = deps.clock.now();
+    await ensureRecurring(now);
+    const jobs = await claimDueJobs(deps.db, now, CLAIM_BATCH);
+    for (const job of jobs) {
+      const handler = handlers[job.kind];
+      try {
+        if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
+        await finishJob(deps.db, job, await handler(deps, JSON.parse(job.payload_json), now));
+      } catch (error) {
+        await failJob(deps.db, job, error, now);
+      }
+    }
+    await deps.mail.deliverDue();
+    return jobs.length;
+  }
+
+  return {
+    tick: () => (running = running.then(runDue, runDue)),
+    start() {
+      timer = setInterval(() => {
+        void this.tick().catch(() => {});
+      }, JOB_POLL_MS);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await running.catch(() => {});
+    },
+  };
+}
