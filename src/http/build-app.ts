@@ -16,6 +16,7 @@ import { publicRoutes } from './routes/public/public.js';
 import { meRoutes } from './routes/client/me.js';
 import { clientRoutes } from './routes/practitioner/clients.js';
 import { bookingRoutes } from './routes/practitioner/bookings.js';
+import { calendarRoutes } from './routes/calendars.js';
 import { devRoutes } from './routes/dev.js';
 import { accountRoutes, sessionRoutes } from './routes/practitioner/accounts.js';
 import { catalogRoutes } from './routes/practitioner/catalog.js';
@@ -96,6 +97,7 @@ export async function buildApp(input: Omit<AppDeps, 'mail' | 'payments'> & { mai
       await api.register(meRoutes, { deps });
       await api.register(clientRoutes, { deps });
       await api.register(bookingRoutes, { deps });
+      await api.register(calendarRoutes, { deps });
       if (!config.production) await api.register(devRoutes, { deps });
     },
     { prefix: '/api/v1' },
