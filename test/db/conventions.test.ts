@@ -105,3 +105,37 @@ for (const dialect of DIALECTS) {
     }
   });
 }
+
+for (const dialect of DIALECTS) {
+  describe(`the ledger is append-only [${dialect}]`, () => {
+    let db: Db;
+    let drop: () => Promise<void>;
+    beforeAll(async () => {
+      ({ db, drop } = await openTestDb(dialect));
+      const at = '2026-01-01T00:00:00.000Z';
+      await db.kysely.insertInto('practices').values({ id: 'p', name: 'P', slug: 'p', time_zone: 'UTC', currency: 'USD', policy_json: '{}', created_at: at }).execute();
+      await db.kysely.insertInto('clients').values({ id: 'c', practice_id: 'p', email: 'c@example.com', name: 'C', created_at: at }).execute();
+      await db.kysely.insertInto('lots').values({ id: 'l', practice_id: 'p', client_id: 'c', package_id: null, package_name: 'x', purchase_id: null, service_ids_json: null, expires_at: null, created_at: at }).execute();
+      await db.kysely.insertInto('ledger_entries').values({ id: 'e', practice_id: 'p', client_id: 'c', lot_id: 'l', booking_id: null, kind: 'grant', amount: 5, resolves_id: null, actor_kind: 'system', actor_id: null, reason: null, created_at: at }).execute();
+    });
+    afterAll(() => drop());
+
+    it('refuses to update a ledger entry', async () => {
+      await expect(db.kysely.updateTable('ledger_entries').set({ amount: 50 }).where('id', '=', 'e').execute()).rejects.toThrow(/immutable/);
+    });
+
+    it('refuses to delete a ledger entry', async () => {
+      await expect(db.kysely.deleteFrom('ledger_entries').where('id', '=', 'e').execute()).rejects.toThrow(/immutable/);
+      const row = await db.kysely.selectFrom('ledger_entries').select('amount').where('id', '=', 'e').executeTakeFirstOrThrow();
+      expect(row.amount).toBe(5);
+    });
+
+    it('refuses a second resolution of one hold', async () => {
+      const at = '2026-01-01T00:00:00.000Z';
+      const entry = (id: string, kind: 'hold' | 'release', resolves: string | null) => ({ id, practice_id: 'p', client_id: 'c', lot_id: 'l', booking_id: null, kind, amount: 1, resolves_id: resolves, actor_kind: 'system' as const, actor_id: null, reason: null, created_at: at });
+      await db.kysely.insertInto('ledger_entries').values(entry('h', 'hold', null)).execute();
+      await db.kysely.insertInto('ledger_entries').values(entry('r1', 'release', 'h')).execute();
+      await expect(db.kysely.insertInto('ledger_entries').values(entry('r2', 'release', 'h')).execute()).rejects.toThrow();
+    });
+  });
+}
