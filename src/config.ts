@@ -17,6 +17,8 @@ export interface Config {
   completeAfterMinutes: number;
   /** Run the background jobs in this process (off in tests, which tick them by hand). */
   runJobs: boolean;
+  /** How long before a session its reminder mail goes out (0: no reminders). */
+  reminderHours: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -41,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     completeAfterMinutes: intFrom(env.COMPLETE_AFTER_MINUTES, 120, 'COMPLETE_AFTER_MINUTES'),
     runJobs: env.RUN_JOBS !== 'false',
+    reminderHours: intFrom(env.REMINDER_HOURS, 24, 'REMINDER_HOURS'),
   };
 }
 

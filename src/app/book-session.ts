@@ -7,6 +7,7 @@ import { findSlot } from '../domain/slots.js';
 import { clientLots, lotStates, totalCredits } from './balances.js';
 import { activeService, slotQueryFor } from './calendar.js';
 import { appendEntries, type Actor } from './ledger-writes.js';
+import { notifyBooked, type MailSettings } from './notify.js';
 import { newId } from './security.js';
 import { money, packageView } from './views.js';
 
@@ -16,6 +17,8 @@ export interface BookInput {
   serviceId: string;
   start: Date;
   actor: Actor;
+  /** Links and the reminder lead time of the mail the booking sends. */
+  mail: MailSettings;
 }
 
 /**
@@ -62,6 +65,7 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
     now,
   );
   const after = totalCredits(await clientLots(trx, input.practiceId, input.clientId));
+  await notifyBooked(trx, { booking, practice, service, credits: after }, input.mail, now);
   return { booking, service, practice, credits: after };
 }
 

@@ -4,6 +4,7 @@ import type { PracticeRow, Schema, ServiceRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { iso, MINUTE_MS } from '../domain/instants.js';
 import type { Availability, BusyBooking, SlotQuery, SlotRules } from '../domain/slots.js';
+import { loadBlocks } from './external-calendars.js';
 
 type Reader = Kysely<Schema> | Trx;
 
@@ -69,6 +70,8 @@ export async function slotQueryFor(
     serviceId: service.id,
     rules: slotRules(service),
     bookings: await loadBusy(db, practice.id, range.fromMs, range.toMs, range.exceptBookingId),
+    // Busy times imported from the practitioner's other calendars.
+    blocks: await loadBlocks(db, practice.id, range.fromMs, range.toMs),
     now: now.getTime(),
   };
 }

@@ -5,6 +5,7 @@ import { iso } from '../domain/instants.js';
 import { lotExpiresAt } from '../domain/lots.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import { appendEntries, type Actor } from './ledger-writes.js';
+import { notifyPurchased, scheduleExpiryWarning } from './notify.js';
 import { newId } from './security.js';
 
 type Owner = { practiceId: string; clientId: string };
@@ -55,7 +56,7 @@ export async function confirmPurchase(trx: Trx, purchaseId: string, paymentRef: 
   }
   const pkg = await trx.selectFrom('packages').selectAll().where('id', '=', paid.package_id).executeTakeFirstOrThrow();
   const practice = await trx.selectFrom('practices').select('time_zone').where('id', '=', paid.practice_id).executeTakeFirstOrThrow();
-  return grantLot(
+  const lot = await grantLot(
     trx,
     { practiceId: paid.practice_id, clientId: paid.client_id },
     {
@@ -70,6 +71,8 @@ export async function confirmPurchase(trx: Trx, purchaseId: string, paymentRef: 
     actor,
     now,
   );
+  await notifyPurchased(trx, paid, lot, pkg.credits, now);
+  return lot;
 }
 
 export async function grantLot(
@@ -92,6 +95,7 @@ export async function grantLot(
   };
   await trx.insertInto('lots').values(row).execute();
   await appendEntries(trx, owner, actor, [{ lot_id: row.id, kind: 'grant', amount: lot.credits, reason: lot.reason }], now);
+  await scheduleExpiryWarning(trx, row, now);
   return row;
 }
 

@@ -6,6 +6,7 @@ import { decideReschedule } from '../domain/policy.js';
 import { clientLots, lotStates } from './balances.js';
 import { assertSlotOffered, creditsExhausted } from './book-session.js';
 import { appendEntries, openHolds, type Actor } from './ledger-writes.js';
+import { notifyRescheduled, type MailSettings } from './notify.js';
 import { bookingFacts, loadBooking, type BookingScope } from './settle-booking.js';
 
 /**
@@ -13,7 +14,7 @@ import { bookingFacts, loadBooking, type BookingScope } from './settle-booking.j
  * one taken together. The holds stay unless a paying lot expires before the new start; then the
  * credits are paid again from lots valid at the new start, or the move is refused with 402.
  */
-export async function rescheduleBooking(db: Db, trx: Trx, scope: BookingScope, newStart: Date, actor: Actor, now: Date) {
+export async function rescheduleBooking(db: Db, trx: Trx, scope: BookingScope, newStart: Date, actor: Actor, now: Date, mail: MailSettings) {
   const pre = await loadBooking(trx, scope);
   await db.lockRow(trx, 'clients', pre.booking.client_id);
   await db.lockRow(trx, 'calendars', scope.practiceId);
@@ -47,5 +48,6 @@ export async function rescheduleBooking(db: Db, trx: Trx, scope: BookingScope, n
     .returningAll()
     .executeTakeFirst();
   if (!moved) throw new DomainError('conflict', 'the booking changed meanwhile; try again');
+  await notifyRescheduled(trx, { before: booking, booking: moved, practice, service }, mail, now);
   return { booking: moved, service };
 }

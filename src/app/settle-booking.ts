@@ -1,9 +1,8 @@
 import type { Db, Trx } from '../db/create-db.js';
 import type { BookingRow, FeeRow, PracticeRow, ServiceRow } from '../db/schema.js';
-import { DomainError } from '../domain/errors.js';
+import { assert, DomainError } from '../domain/errors.js';
 import { iso } from '../domain/instants.js';
 import {
-  cancellationDeadline,
   decideCancellation,
   decideCompletion,
   decideNoShow,
@@ -12,6 +11,7 @@ import {
   type Policy,
 } from '../domain/policy.js';
 import { appendEntries, openHolds, type Actor } from './ledger-writes.js';
+import { notifyCancelled } from './notify.js';
 import { newId } from './security.js';
 import { practicePolicy, serviceOverride } from './views.js';
 
@@ -64,9 +64,9 @@ type Settlement = { kind: 'cancel'; actor: 'client' | 'practitioner'; applyPolic
 export async function settleBooking(db: Db, trx: Trx, scope: BookingScope, settlement: Settlement, actor: Actor, reason: string | null, now: Date) {
   const pre = await loadBooking(trx, scope);
   await db.lockRow(trx, 'clients', pre.booking.client_id);
-  const { booking, practice, policy } = await loadBooking(trx, scope); // re-read under the lock
+  const { booking, practice, service, policy } = await loadBooking(trx, scope); // re-read under the lock
   if (settlement.kind === 'cancel' && (booking.status === 'cancelled' || booking.status === 'late_cancelled')) {
-    return { booking, outcome: await storedOutcome(trx, booking, policy) };
+    return { booking, outcome: storedOutcome(booking) };
   }
   const facts = bookingFacts(booking);
   const decision =
@@ -78,7 +78,11 @@ export async function settleBooking(db: Db, trx: Trx, scope: BookingScope, settl
 
   const updated = await trx
     .updateTable('bookings')
-    .set({ status: decision.status, updated_at: iso(now), ...(settlement.kind === 'cancel' ? { cancel_reason: reason } : {}) })
+    .set({
+      status: decision.status,
+      updated_at: iso(now),
+      ...(settlement.kind === 'cancel' ? { cancel_reason: reason, cancellation_json: JSON.stringify(cancellationView(decision)) } : {}),
+    })
     .where('id', '=', booking.id)
     .where('status', '=', 'confirmed')
     .returningAll()
@@ -106,6 +110,7 @@ export async function settleBooking(db: Db, trx: Trx, scope: BookingScope, settl
     };
     await trx.insertInto('fees').values(fee).execute();
   }
+  if (settlement.kind === 'cancel') await notifyCancelled(trx, { booking: updated, practice, service, outcome: decision, by: settlement.actor }, now);
   return { booking: updated, outcome: cancellationView(decision), decision };
 }
 
@@ -119,17 +124,8 @@ async function expireReleasedCredits(trx: Trx, owner: { practiceId: string; clie
   }
 }
 
-/** The outcome of a cancellation that already happened, read back from what it wrote. */
-async function storedOutcome(trx: Trx, booking: BookingRow, policy: Policy) {
-  const entries = await trx.selectFrom('ledger_entries').select(['kind', 'amount']).where('booking_id', '=', booking.id).execute();
-  const fee = await trx.selectFrom('fees').selectAll().where('booking_id', '=', booking.id).executeTakeFirst();
-  const forfeited = entries.some((e) => e.kind === 'forfeit');
-  const credits = entries.filter((e) => e.kind === 'hold').reduce((n, e) => n + e.amount, 0);
-  const outcome = fee ? 'fee' : forfeited ? 'forfeit' : credits > 0 ? 'release' : 'none';
-  return cancellationView({
-    outcome,
-    credits,
-    fee: fee ? { amount: fee.amount, currency: fee.currency } : null,
-    deadline: cancellationDeadline(Date.parse(booking.start_at), policy),
-  });
+/** The outcome of a cancellation that already happened, as it was decided then. */
+function storedOutcome(booking: BookingRow): ReturnType<typeof cancellationView> {
+  assert(booking.cancellation_json, `cancelled booking ${booking.id} keeps its outcome`);
+  return JSON.parse(booking.cancellation_json);
 }

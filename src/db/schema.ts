@@ -26,6 +26,9 @@ export interface Schema {
   fees: FeeRow;
   idempotency_keys: IdempotencyKeyRow;
   jobs: JobRow;
+  calendar_feeds: CalendarFeedRow;
+  external_calendars: ExternalCalendarRow;
+  external_busy: ExternalBusyRow;
 }
 
 export type Bool = 0 | 1;
@@ -223,6 +226,8 @@ export interface BookingRow {
   credits: number;
   sequence: number;
   cancel_reason: string | null;
+  /** The Cancellation (outcome, credits, fee, deadline) as decided when it was cancelled. */
+  cancellation_json?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -260,4 +265,32 @@ export interface JobRow {
   locked_until: string | null;
   last_error: string | null;
   created_at: string;
+}
+
+/** A practice's secret calendar feed; the token itself is shown once and never stored. */
+export interface CalendarFeedRow {
+  practice_id: string;
+  token_hash: string;
+  created_at: string;
+}
+
+/** An ICS URL of another calendar of the practitioner, fetched periodically. */
+export interface ExternalCalendarRow {
+  id: string;
+  practice_id: string;
+  url: string;
+  created_at: string;
+  next_fetch_at: string;
+  last_fetched_at: string | null;
+  last_error: string | null;
+  busy_count: number;
+}
+
+/** A busy interval of an external calendar (recurrences expanded); blocks slots. */
+export interface ExternalBusyRow {
+  id: string;
+  practice_id: string;
+  calendar_id: string;
+  start_at: string;
+  end_at: string;
 }

@@ -58,6 +58,10 @@ function calendarDate(date: string): DateTime {
  *   (Berlin 2026-03-29 02:30 -> 03:00 CEST). Luxon would shift it by the gap length (03:30).
  * - An ambiguous time (fall back, happens twice) is the EARLIER instant as a start and the LATER
  *   instant as an end. Luxon alone always picks the later offset.
+ *   Except an end at exactly the first repeated minute (Los Angeles 2026-11-01 01:00, where 02:00
+ *   PDT falls back to 01:00 PST): the clock never goes below that time again, so the repeated
+ *   hour lies after the hours written and the end is the EARLIER instant (01:00 PDT), as for
+ *   '24:00' in Havana. An end is the instant from which the wall clock stays at or past it.
  */
 function wallClockInstant(date: string, time: string, zone: string, edge: 'start' | 'end'): number {
   if (time === '24:00') {
@@ -85,7 +89,12 @@ function wallClockInstant(date: string, time: string, zone: string, edge: 'start
     return hi;
   }
   const candidates = dt.getPossibleOffsets().map((d) => d.toMillis());
-  return edge === 'start' ? Math.min(...candidates) : Math.max(...candidates);
+  const earlier = Math.min(...candidates);
+  const later = Math.max(...candidates);
+  if (edge === 'start' || later === earlier) return earlier;
+  // The later instant only if the clock fell back BELOW the time in between, i.e. unless the
+  // fall-back happens exactly at `later` (the offset changes there).
+  return dt.zone.offset(later - 1) === dt.zone.offset(later) ? later : earlier;
 }
 
 /** The availability intervals of a local date as instants: the override if any, else the weekly hours. */

@@ -1,4 +1,4 @@
-import { Ajv, type Options } from 'ajv';
+import { Ajv, type ErrorObject, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify';
 
@@ -13,6 +13,16 @@ const bodyAjv = addFormats(new Ajv({ ...shared, coerceTypes: false }));
 const textAjv = addFormats(new Ajv({ ...shared, coerceTypes: 'array' }));
 
 export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) => {
-  const ajv = httpPart === 'body' ? bodyAjv : textAjv;
-  return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<FastifySchema>>;
+  if (httpPart !== 'body') return textAjv.compile(schema as object) as ReturnType<FastifySchemaCompiler<FastifySchema>>;
+  const validate = bodyAjv.compile(schema as object);
+  // A POST without a body is an empty object: `cancel` with no reason needs none, and a route
+  // with required fields still reports each one missing.
+  return ((data: unknown) => {
+    const valid = validate(data ?? {});
+    return valid ? { value: data ?? {} } : { error: validationError(validate.errors) };
+  }) as ReturnType<FastifySchemaCompiler<FastifySchema>>;
 };
+
+function validationError(errors: ErrorObject[] | null | undefined): Error {
+  return Object.assign(new Error('body validation failed'), { validation: errors ?? [], validationContext: 'body' });
+}

@@ -3,6 +3,8 @@ import type { Trx } from '../db/create-db.js';
 import { MINUTE_MS } from '../domain/instants.js';
 import { claimDueJobs, enqueueJob, failJob, finishJob } from './queue.js';
 import { completeEndedSessions, expireLots } from './lifecycle.js';
+import { EXPIRY_WARNING_JOB, mailExpiryWarning, mailReminder, REMINDER_JOB } from '../app/notify.js';
+import { REFRESH_CALENDAR_JOB, refreshDueCalendars, refreshExternalCalendar } from '../app/external-calendars.js';
 
 export const JOB_POLL_MS = 1_000;
 const CLAIM_BATCH = 20;
@@ -14,6 +16,23 @@ type Handler = (deps: AppDeps, payload: unknown, now: Date) => Promise<{ rerunAt
 const RECURRING: Record<string, { everyMs: number; run: (deps: AppDeps, now: Date) => Promise<unknown> }> = {
   'complete-sessions': { everyMs: MINUTE_MS, run: completeEndedSessions },
   'expire-lots': { everyMs: MINUTE_MS, run: expireLots },
+  'refresh-external-calendars': { everyMs: MINUTE_MS, run: (deps, now) => refreshDueCalendars(deps.db, deps.config, now) },
+};
+
+/** One-off jobs, scheduled by use cases in their own transaction. */
+const ONE_OFF: Record<string, Handler> = {
+  [REMINDER_JOB]: async (deps, payload, now) => {
+    await mailReminder(deps.db, payload as Parameters<typeof mailReminder>[1], deps.config, now);
+    return null;
+  },
+  [EXPIRY_WARNING_JOB]: async (deps, payload, now) => {
+    await mailExpiryWarning(deps.db, payload as Parameters<typeof mailExpiryWarning>[1], deps.config, now);
+    return null;
+  },
+  [REFRESH_CALENDAR_JOB]: async (deps, payload, now) => {
+    await refreshExternalCalendar(deps.db, deps.config, (payload as { calendarId: string }).calendarId, now);
+    return null;
+  },
 };
 
 export interface JobRunner {
@@ -24,7 +43,7 @@ export interface JobRunner {
 }
 
 export function createJobRunner(deps: AppDeps, extraHandlers: Record<string, Handler> = {}): JobRunner {
-  const handlers: Record<string, Handler> = { ...extraHandlers };
+  const handlers: Record<string, Handler> = { ...ONE_OFF, ...extraHandlers };
   for (const [kind, job] of Object.entries(RECURRING)) {
     handlers[kind] = async (d, _payload, now) => {
       await job.run(d, now);

@@ -19,7 +19,18 @@ export interface MailDelivery {
   close(): Promise<void>;
 }
 
-export function createMailDelivery(options: { db: Db; clock: Clock; smtpUrl: string | null; from: string; log: FastifyBaseLogger }): MailDelivery {
+/** The two moments a crash must not lose a mail: claimed but not sent, and accepted by SMTP but not yet marked sent. */
+export type FaultPoint = 'claimed' | 'accepted';
+
+export function createMailDelivery(options: {
+  db: Db;
+  clock: Clock;
+  smtpUrl: string | null;
+  from: string;
+  log: FastifyBaseLogger;
+  /** Tests only: called at each fault point, e.g. to kill the process there. */
+  fault?: (point: FaultPoint) => void;
+}): MailDelivery {
   const { db, clock, from, log } = options;
   const transport: Transporter | null = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : null;
   let running: Promise<unknown> = Promise.resolve();
@@ -52,6 +63,7 @@ export function createMailDelivery(options: { db: Db; clock: Clock; smtpUrl: str
         continue;
       }
       try {
+        options.fault?.('claimed');
         await transport.sendMail({
           messageId: mail.message_id,
           from,
@@ -61,6 +73,7 @@ export function createMailDelivery(options: { db: Db; clock: Clock; smtpUrl: str
           ...(mail.html ? { html: mail.html } : {}),
           ...(mail.ics ? { icalEvent: { method: mail.ics_method ?? 'REQUEST', content: mail.ics } } : {}),
         });
+        options.fault?.('accepted');
         await db.kysely.updateTable('mail_outbox').set({ status: 'sent', sent_at: iso(clock.now()) }).where('id', '=', mail.id).execute();
         handled++;
       } catch (error) {

@@ -11,6 +11,11 @@ export interface OutgoingMail {
   /** An iCalendar body sent as the invite part (METHOD taken from `icsMethod`). */
   ics?: string | null;
   icsMethod?: 'REQUEST' | 'CANCEL' | null;
+  /**
+   * Names the mail for a writer that may run twice (a job retried after a crash): the Message-ID is
+   * derived from it and a second mail with the same key is not written.
+   */
+  key?: string;
 }
 
 export const MAIL_DOMAIN = 'tallybook.local';
@@ -27,7 +32,7 @@ export async function enqueueMail(trx: Trx, mail: OutgoingMail, now: Date): Prom
     .values({
       id,
       practice_id: mail.practiceId,
-      message_id: `<${id}@${MAIL_DOMAIN}>`,
+      message_id: `<${mail.key ?? id}@${MAIL_DOMAIN}>`,
       to_address: mail.to,
       subject: mail.subject,
       text: mail.text,
@@ -41,6 +46,7 @@ export async function enqueueMail(trx: Trx, mail: OutgoingMail, now: Date): Prom
       created_at: iso(now),
       sent_at: null,
     })
+    .onConflict((oc) => oc.column('message_id').doNothing())
     .execute();
   return id;
 }

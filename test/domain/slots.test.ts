@@ -146,6 +146,22 @@ describe('daylight saving time', () => {
     }));
     expect(starts(slots)).toEqual(['2026-11-01T03:00Z']); // 23:00-24:00 CDT, not the repeated hour of Nov 1
   });
+
+  it('ends hours written up to the first repeated minute of a fall-back at its first occurrence (Los Angeles 00:00-01:00 on 2026-11-01 is one hour)', () => {
+    // A property counterexample: 01:00 happens at 08:00Z (PDT) and again at 09:00Z (PST, 02:00 PDT
+    // falls back to 01:00). The repeated 01:00-02:00 is after the hours written, so the end is 08:00Z.
+    const q = query({
+      timeZone: 'America/Los_Angeles',
+      availability: onDate('2026-11-01', [{ start: '00:00', end: '01:00' }]),
+      fromDate: '2026-10-31', toDate: '2026-11-02',
+      now: at('2026-10-31T00:00:00Z'),
+      rules: { durationMinutes: 115, slotStepMinutes: 60, capacity: 2, maxAdvanceDays: 7 },
+    });
+    expect(listSlots(q)).toEqual([]); // 07:00Z-08:55Z would end at 01:55 PDT, outside the hours
+    const slots = listSlots({ ...q, rules: { ...q.rules, durationMinutes: 30, slotStepMinutes: 30 } });
+    expect(starts(slots)).toEqual(['2026-11-01T07:00Z', '2026-11-01T07:30Z']);
+    expect(slots[1]!.end).toBe(at('2026-11-01T08:00:00Z')); // 01:00 PDT
+  });
 });
 
 describe('availability', () => {

@@ -87,7 +87,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
       const caller = clientOf(request);
       const now = deps.clock.now();
       await runIdempotent(deps, request, reply, async (trx) => {
-        const { booking, service, credits } = await bookSession(deps.db, trx, { practiceId: caller.practiceId, clientId: caller.clientId, serviceId: request.body.serviceId, start: new Date(request.body.start), actor: actorOf(caller.clientId) }, now);
+        const { booking, service, credits } = await bookSession(deps.db, trx, { practiceId: caller.practiceId, clientId: caller.clientId, serviceId: request.body.serviceId, start: new Date(request.body.start), actor: actorOf(caller.clientId), mail: deps.config }, now);
         return { status: 201, body: { booking: bookingView(booking, service.name), credits } };
       }, () => deps.mail.kick());
     },
@@ -135,7 +135,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
       const now = deps.clock.now();
       await runIdempotent(deps, request, reply, async (trx) => {
         const scope = { practiceId: caller.practiceId, bookingId: request.params.id, clientId: caller.clientId };
-        const { booking, service } = await rescheduleBooking(deps.db, trx, scope, new Date(request.body.start), actorOf(caller.clientId), now);
+        const { booking, service } = await rescheduleBooking(deps.db, trx, scope, new Date(request.body.start), actorOf(caller.clientId), now, deps.config);
         return { status: 200, body: { booking: bookingView(booking, service.name) } };
       }, () => deps.mail.kick());
     },

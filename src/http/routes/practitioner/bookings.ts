@@ -55,7 +55,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
       const now = deps.clock.now();
       await runIdempotent(deps, request, reply, async (trx) => {
         await clientOfPractice(trx, caller.practiceId, request.body.clientId);
-        const { booking, service, credits } = await bookSession(deps.db, trx, { practiceId: caller.practiceId, clientId: request.body.clientId, serviceId: request.body.serviceId, start: new Date(request.body.start), actor: actorOf(caller.userId) }, now);
+        const { booking, service, credits } = await bookSession(deps.db, trx, { practiceId: caller.practiceId, clientId: request.body.clientId, serviceId: request.body.serviceId, start: new Date(request.body.start), actor: actorOf(caller.userId), mail: deps.config }, now);
         return { status: 201, body: { booking: bookingView(booking, service.name), credits } };
       }, () => deps.mail.kick());
     },
@@ -68,7 +68,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
       const caller = practitionerOf(request);
       const now = deps.clock.now();
       await runIdempotent(deps, request, reply, async (trx) => {
-        const { booking, service } = await rescheduleBooking(deps.db, trx, { practiceId: caller.practiceId, bookingId: request.params.id }, new Date(request.body.start), actorOf(caller.userId), now);
+        const { booking, service } = await rescheduleBooking(deps.db, trx, { practiceId: caller.practiceId, bookingId: request.params.id }, new Date(request.body.start), actorOf(caller.userId), now, deps.config);
         return { status: 200, body: { booking: bookingView(booking, service.name) } };
       }, () => deps.mail.kick());
     },

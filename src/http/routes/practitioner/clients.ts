@@ -111,7 +111,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         const lot = await grantCredits(deps.db, trx, owner, request.body, actorOf(caller.userId), deps.clock.now());
         const balance = (await clientLots(trx, owner.practiceId, owner.clientId)).find((l) => l.id === lot.id)!;
         return { status: 201, body: lotView(balance) };
-      });
+      }, () => deps.mail.kick());
     },
   );
 

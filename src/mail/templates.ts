@@ -1,0 +1,179 @@
+/**
+ * The words of every mail the product sends (API.md "Mail the product sends"). Pure: facts in,
+ * subject and bodies out; times are shown in the practice's zone, which is both sides' zone.
+ */
+import type { Money } from '../domain/policy.js';
+import { compose, credits, day, money, sessionTime, shortTime, type MailContent } from './format.js';
+
+export interface SessionFacts {
+  practiceName: string;
+  timeZone: string;
+  serviceName: string;
+  clientName: string;
+  startMs: number;
+  endMs: number;
+}
+
+export interface Links {
+  /** The booking page: book again, buy a package. */
+  bookingPage: string;
+  /** The client's own page: bookings, cancel, move. */
+  portal: string;
+}
+
+export interface CancellationFacts {
+  outcome: 'release' | 'forfeit' | 'fee' | 'none';
+  credits: number;
+  fee: Money | null;
+}
+
+const INVITE_NOTE = 'The calendar invitation is attached.';
+
+function when(s: SessionFacts): string {
+  return sessionTime(s.startMs, s.endMs, s.timeZone);
+}
+
+export function bookedForClient(s: SessionFacts, paid: { credits: number; available: number } | null, links: Links): MailContent {
+  const payment = paid ? [`Paid with ${credits(paid.credits)}; ${credits(paid.available)} left.`] : [];
+  return compose(
+    `Booked: ${s.serviceName} with ${s.practiceName}, ${shortTime(s.startMs, s.timeZone)}`,
+    `Hello ${s.clientName},`,
+    [`Your session is booked:\n${s.serviceName} with ${s.practiceName}\n${when(s)}`, ...payment, INVITE_NOTE, { label: 'Your bookings', url: links.portal }],
+    s.practiceName,
+  );
+}
+
+export function bookedForPractitioner(s: SessionFacts): MailContent {
+  return compose(
+    `New booking: ${s.clientName}, ${s.serviceName}, ${shortTime(s.startMs, s.timeZone)}`,
+    'Hello,',
+    [`${s.clientName} is booked with ${s.practiceName}:\n${s.serviceName}\n${when(s)}`, INVITE_NOTE],
+    'Tallybook',
+  );
+}
+
+export function rescheduledForClient(s: SessionFacts, before: { startMs: number; endMs: number }, links: Links): MailContent {
+  return compose(
+    `Moved: ${s.serviceName} with ${s.practiceName}, now ${shortTime(s.startMs, s.timeZone)}`,
+    `Hello ${s.clientName},`,
+    [
+      `Your ${s.serviceName} with ${s.practiceName} has moved.\nNow: ${when(s)}\nBefore: ${sessionTime(before.startMs, before.endMs, s.timeZone)}`,
+      'The updated calendar invitation is attached.',
+      { label: 'Your bookings', url: links.portal },
+    ],
+    s.practiceName,
+  );
+}
+
+export function rescheduledForPractitioner(s: SessionFacts, before: { startMs: number; endMs: number }): MailContent {
+  return compose(
+    `Moved: ${s.clientName}, ${s.serviceName}, now ${shortTime(s.startMs, s.timeZone)}`,
+    'Hello,',
+    [`The ${s.serviceName} with ${s.clientName} has moved.\nNow: ${when(s)}\nBefore: ${sessionTime(before.startMs, before.endMs, s.timeZone)}`, 'The updated calendar invitation is attached.'],
+    'Tallybook',
+  );
+}
+
+/** The credit outcome of a cancellation in words, e.g. "Your credit was returned." */
+export function outcomeInWords(c: CancellationFacts, owner: string): string {
+  const theCredits = c.credits === 1 ? `${owner} credit` : `${owner} ${c.credits} credits`;
+  const returned = `${capitalize(theCredits)} ${c.credits === 1 ? 'was' : 'were'} returned`;
+  const fee = c.fee ? `a fee of ${money(c.fee)} is owed for the late cancellation` : '';
+  switch (c.outcome) {
+    case 'release':
+      return `${returned}.`;
+    case 'forfeit':
+      return `The late cancellation used ${theCredits}.`;
+    case 'fee':
+      return c.credits > 0 ? `${returned}, and ${fee}.` : `${capitalize(fee)}.`;
+    case 'none':
+      return 'No credits were involved.';
+  }
+}
+
+export function cancelledForClient(s: SessionFacts, c: CancellationFacts, by: 'client' | 'practitioner'): MailContent {
+  const who = by === 'client' ? 'You cancelled' : `${s.practiceName} cancelled`;
+  return compose(
+    `Cancelled: ${s.serviceName} with ${s.practiceName}, ${shortTime(s.startMs, s.timeZone)}`,
+    `Hello ${s.clientName},`,
+    [`${who} your session:\n${s.serviceName} with ${s.practiceName}\n${when(s)}`, outcomeInWords(c, 'your')],
+    s.practiceName,
+  );
+}
+
+export function cancelledForPractitioner(s: SessionFacts, c: CancellationFacts, by: 'client' | 'practitioner'): MailContent {
+  const who = by === 'client' ? `${s.clientName} cancelled` : 'You cancelled';
+  return compose(
+    `Cancelled: ${s.clientName}, ${s.serviceName}, ${shortTime(s.startMs, s.timeZone)}`,
+    'Hello,',
+    [`${who} the session:\n${s.serviceName} with ${s.clientName}\n${when(s)}`, outcomeInWords(c, `${s.clientName}’s`)],
+    'Tallybook',
+  );
+}
+
+export function reminder(s: SessionFacts, links: Links): MailContent {
+  return compose(
+    `Reminder: ${s.serviceName} with ${s.practiceName}, ${shortTime(s.startMs, s.timeZone)}`,
+    `Hello ${s.clientName},`,
+    [`A reminder of your session:\n${s.serviceName} with ${s.practiceName}\n${when(s)}`, { label: 'Cancel or move it', url: links.portal }],
+    s.practiceName,
+  );
+}
+
+export interface ReceiptFacts {
+  practiceName: string;
+  timeZone: string;
+  clientName: string;
+  packageName: string;
+  credits: number;
+  amount: Money;
+  paidAtMs: number;
+  expiresAtMs: number | null;
+  purchaseId: string;
+}
+
+export function receipt(r: ReceiptFacts): MailContent {
+  const validity = r.expiresAtMs === null ? 'They do not expire.' : `They can be used for sessions until ${day(r.expiresAtMs, r.timeZone)}.`;
+  return compose(
+    `Receipt: ${r.packageName} from ${r.practiceName}`,
+    `Hello ${r.clientName},`,
+    [
+      `Thank you for your purchase.\n${r.packageName}: ${credits(r.credits)}\nPaid: ${money(r.amount)} on ${day(r.paidAtMs, r.timeZone)}\nReference: ${r.purchaseId}`,
+      `${capitalize(credits(r.credits))} ${r.credits === 1 ? 'was' : 'were'} added to your balance. ${validity}`,
+    ],
+    r.practiceName,
+  );
+}
+
+export function lowBalance(p: { practiceName: string; clientName: string }, links: Links): MailContent {
+  return compose(
+    `1 credit left with ${p.practiceName}`,
+    `Hello ${p.clientName},`,
+    ['You have 1 credit left: enough for one more session. Buy your next package when you are ready:', { label: 'Buy the next package', url: links.bookingPage }],
+    p.practiceName,
+  );
+}
+
+export function creditsUsedUp(p: { practiceName: string; clientName: string }, links: Links): MailContent {
+  return compose(
+    `Your credits with ${p.practiceName} are used up`,
+    `Hello ${p.clientName},`,
+    ['That booking used your last credit. To book more sessions, buy the next package:', { label: 'Buy the next package', url: links.bookingPage }],
+    p.practiceName,
+  );
+}
+
+export function expiryWarning(e: { practiceName: string; timeZone: string; clientName: string; packageName: string; credits: number; expiresAtMs: number }, links: Links): MailContent {
+  const expiry = day(e.expiresAtMs, e.timeZone);
+  return compose(
+    `${capitalize(credits(e.credits))} with ${e.practiceName} expire on ${expiry}`,
+    `Hello ${e.clientName},`,
+    [`${capitalize(credits(e.credits))} of your ${e.packageName} ${e.credits === 1 ? 'is' : 'are'} unused and expire${e.credits === 1 ? 's' : ''} at the end of ${expiry}. Book a session before then to use ${e.credits === 1 ? 'it' : 'them'}:`, { label: 'Book a session', url: links.bookingPage }],
+    e.practiceName,
+  );
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
