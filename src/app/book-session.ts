@@ -9,7 +9,9 @@ import { activeService, slotQueryFor } from './calendar.js';
 import { appendEntries, type Actor } from './ledger-writes.js';
 import { notifyBooked, type MailSettings } from './notify.js';
 import { newId } from './security.js';
-import { money, packageView } from './views.js';
+import { money, packageView, practicePolicy, serviceOverride } from './views.js';
+import { effectivePolicy } from '../domain/policy.js';
+import { money as formatMoney } from '../mail/format.js';
 
 export interface BookInput {
   practiceId: string;
@@ -34,6 +36,7 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
 
   const start = input.start.getTime();
   await assertSlotOffered(trx, practice, service, start, now);
+  if (input.actor.kind === 'client') await assertNoFeeBlocks(trx, practice, service, input.clientId);
 
   const lots = await clientLots(trx, input.practiceId, input.clientId);
   const draws = chooseLots(lotStates(lots), service.id, start, service.credit_cost);
@@ -73,6 +76,16 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
 export async function assertSlotOffered(trx: Trx, practice: PracticeRow, service: ServiceRow, start: number, now: Date, exceptBookingId?: string) {
   const query = await slotQueryFor(trx, practice, service, { fromMs: start - DAY_MS, toMs: start + DAY_MS, exceptBookingId }, now);
   if (!findSlot(query, start)) throw new DomainError('slot_unavailable', 'that time is not available; pick another slot');
+}
+
+/** With `blockBookingWhileFeeOwed`, a client who owes a fee books again once it is paid or waived (the practitioner still can). */
+async function assertNoFeeBlocks(trx: Trx, practice: PracticeRow, service: ServiceRow, clientId: string) {
+  if (!effectivePolicy(practicePolicy(practice), serviceOverride(service)).blockBookingWhileFeeOwed) return;
+  const owed = await trx.selectFrom('fees').select(['amount', 'currency']).where('practice_id', '=', practice.id).where('client_id', '=', clientId).where('status', '=', 'owed').execute();
+  if (owed.length > 0) {
+    const feesOwed = { amount: owed.reduce((n, f) => n + f.amount, 0), currency: owed[0]!.currency };
+    throw new DomainError('conflict', `a fee of ${formatMoney(feesOwed)} is owed; once it is paid or waived you can book again`, { feesOwed });
+  }
 }
 
 /** The 402 that turns into a "buy a package" step: the packages that would cover the service. */

@@ -20,6 +20,8 @@ export interface Policy {
   lateCancelFee: Money | null;
   noShowFee: Money | null;
   clientReschedule: boolean;
+  /** Refuse new bookings while the client owes a fee. */
+  blockBookingWhileFeeOwed: boolean;
 }
 
 /** Longest cancellation window (30 days). */
@@ -32,6 +34,7 @@ export const DEFAULT_POLICY: Policy = {
   lateCancelFee: null,
   noShowFee: null,
   clientReschedule: true,
+  blockBookingWhileFeeOwed: false,
 };
 
 /** The service's override wins field by field; an absent (undefined) field inherits, an explicit null fee clears. */

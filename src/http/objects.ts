@@ -13,6 +13,8 @@ export const Policy = Type.Object({
   lateCancelFee: Nullable(Money),
   noShowFee: Nullable(Money),
   clientReschedule: Type.Boolean(),
+  /** Refuse new bookings while the client owes a fee (a late-cancel or no-show fee). */
+  blockBookingWhileFeeOwed: Type.Boolean(),
 });
 
 /** Every field optional: a PATCH of the practice's policy, or a service's override. */
@@ -24,6 +26,7 @@ export const PolicyInput = Type.Object(
     lateCancelFee: Type.Optional(Nullable(Money)),
     noShowFee: Type.Optional(Nullable(Money)),
     clientReschedule: Type.Optional(Type.Boolean()),
+    blockBookingWhileFeeOwed: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -35,6 +38,7 @@ export const PolicyOverride = Type.Object({
   lateCancelFee: Type.Optional(Nullable(Money)),
   noShowFee: Type.Optional(Nullable(Money)),
   clientReschedule: Type.Optional(Type.Boolean()),
+  blockBookingWhileFeeOwed: Type.Optional(Type.Boolean()),
 });
 
 export const Practice = Type.Object({

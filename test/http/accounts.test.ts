@@ -16,7 +16,7 @@ describeEachDialect('practitioner accounts', (ctx) => {
       slug,
       timeZone: 'Europe/Berlin',
       currency: 'EUR',
-      policy: { windowHours: 24, lateCancel: 'forfeit', noShow: 'forfeit', lateCancelFee: null, noShowFee: null, clientReschedule: true },
+      policy: { windowHours: 24, lateCancel: 'forfeit', noShow: 'forfeit', lateCancelFee: null, noShowFee: null, clientReschedule: true, blockBookingWhileFeeOwed: false },
     });
     expect(res.json().user.email).toBe(`${slug}@example.com`);
     const setCookie = String(res.headers['set-cookie']);

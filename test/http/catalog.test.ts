@@ -186,6 +186,7 @@ describeEachDialect('practitioner catalog', (ctx) => {
         lateCancelFee: null,
         noShowFee: usd(3000),
         clientReschedule: true,
+        blockBookingWhileFeeOwed: false,
       });
       expect((await as(ctx, p)('GET', `/services/${overriding.id}`)).json().effectivePolicy).toMatchObject({ windowHours: 12, lateCancel: 'none', noShow: 'fee' });
     });
@@ -219,7 +220,7 @@ describeEachDialect('practitioner catalog', (ctx) => {
         slug: p.practice.slug,
         timeZone: 'America/New_York',
         currency: 'USD',
-        policy: { windowHours: 48, lateCancel: 'forfeit', noShow: 'forfeit', lateCancelFee: null, noShowFee: null, clientReschedule: true },
+        policy: { windowHours: 48, lateCancel: 'forfeit', noShow: 'forfeit', lateCancelFee: null, noShowFee: null, clientReschedule: true, blockBookingWhileFeeOwed: false },
       });
       expect((await as(ctx, p)('GET', '/practice')).json()).toEqual(res.json());
     });

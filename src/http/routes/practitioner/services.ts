@@ -35,6 +35,7 @@ const PolicyOverrideInput = Body({
   lateCancelFee: Type.Optional(Nullable(Money)),
   noShowFee: Type.Optional(Nullable(Money)),
   clientReschedule: Type.Optional(Nullable(Type.Boolean())),
+  blockBookingWhileFeeOwed: Type.Optional(Nullable(Type.Boolean())),
 });
 
 const fields = {
