@@ -1,5 +1,6 @@
 import type { BookingRow, ClientRow, FeeRow, LedgerEntryRow, PackageRow, PracticeRow, PurchaseRow, ServiceRow, UserRow } from '../db/schema.js';
 import type { Credits, LotBalance } from './balances.js';
+import { slotRules } from './calendar.js';
 import { DEFAULT_POLICY, effectivePolicy, type Money, type Policy } from '../domain/policy.js';
 
 /** Rows → the API's objects (API.md "Objects"). One place, so every route shows the same shape. */
@@ -37,15 +38,9 @@ export function serviceView(service: ServiceRow, practice: PracticeRow) {
     id: service.id,
     name: service.name,
     description: service.description,
-    durationMinutes: service.duration_minutes,
     creditCost: service.credit_cost,
     price: money(service.price_amount, practice.currency),
-    bufferBeforeMinutes: service.buffer_before_minutes,
-    bufferAfterMinutes: service.buffer_after_minutes,
-    minNoticeMinutes: service.min_notice_minutes,
-    maxAdvanceDays: service.max_advance_days,
-    slotStepMinutes: service.slot_step_minutes,
-    capacity: service.capacity,
+    ...slotRules(service),
     policy: override,
     effectivePolicy: effectivePolicy(practicePolicy(practice), override),
     active: service.active === 1,

@@ -31,15 +31,8 @@ export const PolicyInput = Type.Object(
   { additionalProperties: false },
 );
 
-export const PolicyOverride = Type.Object({
-  windowHours: Type.Optional(Type.Integer()),
-  lateCancel: Type.Optional(PolicyAction),
-  noShow: Type.Optional(PolicyAction),
-  lateCancelFee: Type.Optional(Nullable(Money)),
-  noShowFee: Type.Optional(Nullable(Money)),
-  clientReschedule: Type.Optional(Type.Boolean()),
-  blockBookingWhileFeeOwed: Type.Optional(Type.Boolean()),
-});
+/** A service's override of the practice's policy: any subset of its fields. */
+export const PolicyOverride = Type.Partial(Policy);
 
 export const Practice = Type.Object({
   id: Type.String(),
