@@ -76,3 +76,16 @@ export function lotStates(lots: LotBalance[]): LotState[] {
     createdAt: Date.parse(l.created_at),
   }));
 }
+
+/** The clients who still have available credits in a lot that expired at or before `at`. */
+export async function ownersOfExpiredCredits(db: Reader, at: string): Promise<{ practice_id: string; client_id: string }[]> {
+  const sums = db.selectFrom('ledger_entries').select('lot_id').select(bucketSum('available').as('available')).groupBy('lot_id').as('e');
+  return db
+    .selectFrom('lots as l')
+    .innerJoin(sums, 'e.lot_id', 'l.id')
+    .select(['l.practice_id', 'l.client_id'])
+    .distinct()
+    .where('l.expires_at', '<=', at)
+    .where('e.available', '>', 0)
+    .execute();
+}

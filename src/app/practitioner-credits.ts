@@ -7,7 +7,7 @@ import { clientLots } from './balances.js';
 import { appendEntries, type Actor } from './ledger-writes.js';
 import { grantLot, recordManualSale } from './purchases.js';
 import { validation } from './sign-up.js';
-import { loadBooking } from './settle-booking.js';
+import { expireReturnedCredits, loadBooking } from './settle-booking.js';
 
 type Owner = { practiceId: string; clientId: string };
 
@@ -55,7 +55,10 @@ export async function adjustLot(db: Db, trx: Trx, owner: Owner, input: { lotId: 
   await clientOfPractice(trx, owner.practiceId, owner.clientId);
   await db.lockRow(trx, 'clients', owner.clientId);
   const lot = (await clientLots(trx, owner.practiceId, owner.clientId)).find((l) => l.id === input.lotId);
-  if (!lot) throw validation('/lotId', 'is not a lot of this client');
+  if (!lot) throw new DomainError('not_found', 'no such lot for this client');
+  if (input.amount > 0 && lot.expires_at !== null && lot.expires_at <= iso(now)) {
+    throw new DomainError('conflict', 'this lot has expired; grant new credits instead');
+  }
   if (input.amount < 0 && -input.amount > lot.available) {
     throw new DomainError('conflict', `only ${lot.available} credit(s) of this lot are available to remove`);
   }
@@ -78,6 +81,7 @@ export async function waiveBooking(db: Db, trx: Trx, scope: { practiceId: string
     .execute();
   if (unrestored.length > 0) {
     const entries = await appendEntries(trx, owner, actor, unrestored.map((f) => ({ lot_id: f.lot_id, kind: 'restore' as const, amount: f.amount, booking_id: booking.id, resolves_id: f.id, reason })), now);
+    await expireReturnedCredits(trx, owner, unrestored, now);
     return { booking, entry: entries[0]! };
   }
   const fee = await trx

@@ -93,7 +93,7 @@ export async function settleBooking(db: Db, trx: Trx, scope: BookingScope, settl
   if (decision.ledger) {
     const holds = await openHolds(trx, practice.id, booking.id);
     await appendEntries(trx, owner, actor, holds.map((h) => ({ lot_id: h.lot_id, kind: decision.ledger!, amount: h.amount, booking_id: booking.id, resolves_id: h.id, reason })), now);
-    if (decision.ledger === 'release') await expireReleasedCredits(trx, owner, holds, now);
+    if (decision.ledger === 'release') await expireReturnedCredits(trx, owner, holds, now);
   }
   if (decision.outcome === 'fee' && decision.fee) {
     const fee: FeeRow = {
@@ -114,12 +114,12 @@ export async function settleBooking(db: Db, trx: Trx, scope: BookingScope, settl
   return { booking: updated, outcome: cancellationView(decision), decision };
 }
 
-/** A credit released back to a lot that has already expired expires at once. */
-async function expireReleasedCredits(trx: Trx, owner: { practiceId: string; clientId: string }, holds: { lot_id: string; amount: number }[], now: Date) {
-  for (const hold of holds) {
-    const lot = await trx.selectFrom('lots').select(['id', 'expires_at']).where('id', '=', hold.lot_id).executeTakeFirstOrThrow();
+/** Credits returned (released or restored) to a lot that has already expired expire at once. */
+export async function expireReturnedCredits(trx: Trx, owner: { practiceId: string; clientId: string }, returned: { lot_id: string; amount: number }[], now: Date) {
+  for (const entry of returned) {
+    const lot = await trx.selectFrom('lots').select(['id', 'expires_at']).where('id', '=', entry.lot_id).executeTakeFirstOrThrow();
     if (lot.expires_at !== null && lot.expires_at <= iso(now)) {
-      await appendEntries(trx, owner, { kind: 'system', id: null }, [{ lot_id: lot.id, kind: 'expire', amount: hold.amount, reason: 'released after the lot expired' }], now);
+      await appendEntries(trx, owner, { kind: 'system', id: null }, [{ lot_id: lot.id, kind: 'expire', amount: entry.amount, reason: 'returned after the lot expired' }], now);
     }
   }
 }

@@ -119,6 +119,9 @@ function createPostgresDb(url: string): Db {
         oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
     } as pg.CustomTypesConfig,
   });
+  // An idle connection cut by the server (restart, failover) must not crash the process:
+  // the pool drops it and opens another on the next query.
+  pool.on('error', (error) => console.warn(`postgres: idle connection lost: ${error.message}`));
   const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
     kysely,

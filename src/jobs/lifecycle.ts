@@ -1,6 +1,6 @@
 import type { AppDeps } from '../http/build-app.js';
 import { iso, MINUTE_MS } from '../domain/instants.js';
-import { clientLots } from '../app/balances.js';
+import { clientLots, ownersOfExpiredCredits } from '../app/balances.js';
 import { appendEntries } from '../app/ledger-writes.js';
 import { settleBooking } from '../app/settle-booking.js';
 import { DomainError } from '../domain/errors.js';
@@ -34,12 +34,7 @@ export async function completeEndedSessions(deps: AppDeps, now: Date): Promise<n
 
 /** Expires the available credits of lots past their expiry (held ones still pay for their sessions). */
 export async function expireLots(deps: AppDeps, now: Date): Promise<number> {
-  const owners = await deps.db.kysely
-    .selectFrom('lots')
-    .select(['practice_id', 'client_id'])
-    .distinct()
-    .where('expires_at', '<=', iso(now))
-    .execute();
+  const owners = await ownersOfExpiredCredits(deps.db.kysely, iso(now));
   let expired = 0;
   for (const owner of owners) {
     expired += await deps.db.write(async (trx) => {

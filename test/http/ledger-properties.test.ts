@@ -495,13 +495,12 @@ async function apply(world: World, step: Step): Promise<void> {
       const owner = step.foreign ? world.clients[1 - step.client]! : c;
       const res = await call(world, 'POST', `/clients/${owner.who.id}/adjustments`, pHeaders, { lotId: lot.id, amount, reason: 'property test' });
       log(`adjust lot ${lot.id} of c${step.client} (available ${lot.available}) by ${amount}${step.foreign ? ' via the other client' : ''} → ${res.status} ${res.body?.code ?? ''}`);
-      if (step.foreign) {
-        // Another client's lot: refused, nothing moves (the route answers 400 on the body's lotId).
-        expect([400, 404], JSON.stringify(res.body)).toContain(res.status);
-        return;
-      }
+      // Another client's lot is not found through this client: nothing moves.
+      if (step.foreign) return expectAnswer(res, 404, 'not_found');
       if (amount < 0 && -amount > lot.available) return expectAnswer(res, 409, 'conflict');
-      // A positive adjustment of a lot past its expiry is accepted and expires at the next sweep.
+      // An expired lot takes no new credits: the practitioner grants a new lot instead.
+      const now = world.ctx.clock.now().getTime();
+      if (amount > 0 && lot.expiresAt !== null && lot.expiresAt <= now) return expectAnswer(res, 409, 'conflict');
       expectAnswer(res, 201);
       expect(res.body).toMatchObject({ lotId: lot.id, kind: 'adjust', amount, bookingId: null, actor: { kind: 'practitioner' } });
       lot.granted += amount;
@@ -568,14 +567,15 @@ async function apply(world: World, step: Step): Promise<void> {
       const open = b.forfeits.filter((f) => !f.restored);
       if (open.length > 0) {
         expectAnswer(res, 200);
+        const now = world.ctx.clock.now().getTime();
         for (const f of open) {
           const lot = lotOf(world, b.client, f.lotId);
           lot.used -= f.amount;
-          lot.available += f.amount;
+          // A credit restored to a lot already past its expiry expires at once, as a released one does.
+          if (lot.expiresAt !== null && lot.expiresAt <= now) lot.expired += f.amount;
+          else lot.available += f.amount;
           f.restored = true;
         }
-        // As the code stands, a credit restored to a lot already past its expiry stays available
-        // (coverage 0) until the next expiry sweep, unlike a release, which expires it at once.
         expect(res.body.entry).toMatchObject({ kind: 'restore', bookingId: b.id, lotId: open[0]!.lotId, amount: open[0]!.amount });
         return;
       }
