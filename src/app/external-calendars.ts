@@ -81,9 +81,11 @@ export async function listExternalCalendars(db: Reader, practiceId: string): Pro
 /** Removes a calendar and its busy times: its events stop blocking slots at once. */
 export async function removeExternalCalendar(db: Db, practiceId: string, id: string): Promise<void> {
   await db.write(async (trx) => {
+    // Lock the calendar's row first, as a refresh does, so a refresh cannot add busy times between the two deletes.
+    const found = await trx.updateTable('external_calendars').set({ last_error: null }).where('practice_id', '=', practiceId).where('id', '=', id).executeTakeFirst();
+    if (Number(found.numUpdatedRows) !== 1) throw new DomainError('not_found', 'no such calendar');
     await trx.deleteFrom('external_busy').where('practice_id', '=', practiceId).where('calendar_id', '=', id).execute();
-    const removed = await trx.deleteFrom('external_calendars').where('practice_id', '=', practiceId).where('id', '=', id).executeTakeFirst();
-    if (Number(removed.numDeletedRows) !== 1) throw new DomainError('not_found', 'no such calendar');
+    await trx.deleteFrom('external_calendars').where('id', '=', id).execute();
   });
 }
 
@@ -113,13 +115,14 @@ export async function refreshExternalCalendar(db: Db, policy: FetchPolicy, calen
     return;
   }
   await db.write(async (trx) => {
-    await trx.deleteFrom('external_busy').where('calendar_id', '=', calendarId).execute();
+    // Updating the calendar's row first locks it: a removal waits for this replacement, or this finds it gone.
     const updated = await trx
       .updateTable('external_calendars')
       .set({ last_fetched_at: iso(now), last_error: warning, busy_count: intervals.length, next_fetch_at: iso(now.getTime() + CALENDAR_REFRESH_MS) })
       .where('id', '=', calendarId)
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) return; // removed meanwhile
+    await trx.deleteFrom('external_busy').where('calendar_id', '=', calendarId).execute();
     const rows = intervals.map((i) => ({ id: newId(), practice_id: calendar.practice_id, calendar_id: calendarId, start_at: iso(i.start), end_at: iso(i.end) }));
     for (let at = 0; at < rows.length; at += INSERT_CHUNK) await trx.insertInto('external_busy').values(rows.slice(at, at + INSERT_CHUNK)).execute();
   });

@@ -28,8 +28,10 @@ const feedRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (open, { 
         tags,
         summary: 'The practice’s upcoming sessions as iCalendar (the secret feed URL)',
         params: Type.Object({ token: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
-        produces: ['text/calendar'],
-        response: { 200: Type.String({ description: 'text/calendar' }), ...problemResponses },
+        response: {
+          200: { description: 'The feed (iCalendar)', content: { 'text/calendar': { schema: Type.String() } } },
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => {
