@@ -102,6 +102,14 @@ export interface Client {
   credits: Credits;
 }
 
+/** A row of GET /clients: the balance plus what the dashboard highlights, computed by the server. */
+export interface ClientSummary extends Client {
+  nextSession: string | null;
+  lastSession: string | null;
+  /** Available credits in lots expiring within 14 days, and the first of those expiries. */
+  expiringSoon: { credits: number; expiresAt: string } | null;
+}
+
 export type BookingStatus = 'confirmed' | 'cancelled' | 'late_cancelled' | 'completed' | 'no_show' | 'pending_payment';
 
 export interface Booking {

@@ -1,5 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { api, ApiError, errorMessage, getAll, newIdempotencyKey, type Booking, type Cancellation, type Client, type ClientDetail, type Fee, type LedgerEntry, type Lot, type Package, type Service, type Slot } from '../api';
+import { api, ApiError, errorMessage, getAll, newIdempotencyKey, type Booking, type Cancellation, type Client, type ClientDetail, type ClientSummary, type Fee, type LedgerEntry, type Lot, type Package, type Service, type Slot } from '../api';
 import { SlotPicker } from '../calendar';
 import { credits, formatDate, formatDayShort, formatMoney, formatRange, formatTime, packageLine, plural } from '../format';
 import { Link, navigate, useTitle } from '../router';
@@ -20,35 +20,17 @@ export function ClientsList() {
   const { account } = useAccount();
   const tz = account.practice.timeZone;
   useTitle('Clients');
-  const data = useLoad(async () => {
-    const now = new Date();
-    const from = new Date(now.getTime() - 180 * 86_400_000).toISOString();
-    const to = new Date(now.getTime() + 400 * 86_400_000).toISOString();
-    const [clients, bookings] = await Promise.all([getAll<Client>('/clients', 10), getAll<Booking>(`/bookings?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, 10)]);
-    return { clients, bookings };
-  }, []);
-  const expiring = useExpiring(data.data?.clients);
+  const data = useLoad(() => getAll<ClientSummary>('/clients', 10), []);
+  const expiring = useExpiring(data.data);
   const [query, setQuery] = useState('');
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'available', dir: 1 });
   const [adding, setAdding] = useState(false);
 
-  const rows = useMemo<Row[]>(() => {
-    if (!data.data) return [];
-    const now = Date.now();
-    const next = new Map<string, string>();
-    const last = new Map<string, string>();
-    for (const b of data.data.bookings) {
-      const t = Date.parse(b.start);
-      if (b.status === 'confirmed' && t > now) {
-        const seen = next.get(b.clientId);
-        if (!seen || Date.parse(seen) > t) next.set(b.clientId, b.start);
-      } else if ((b.status === 'completed' || b.status === 'no_show' || b.status === 'confirmed') && t <= now) {
-        const seen = last.get(b.clientId);
-        if (!seen || Date.parse(seen) < t) last.set(b.clientId, b.start);
-      }
-    }
-    return data.data.clients.map((client) => ({ client, next: next.get(client.id) ?? null, last: last.get(client.id) ?? null, expiring: expiring?.get(client.id) }));
-  }, [data.data, expiring]);
+  // Next and last sessions, like balances, come from the server.
+  const rows = useMemo<Row[]>(
+    () => (data.data ?? []).map((client) => ({ client, next: client.nextSession, last: client.lastSession, expiring: expiring?.get(client.id) })),
+    [data.data, expiring],
+  );
 
   const shown = useMemo(() => {
     const q = query.trim().toLowerCase();

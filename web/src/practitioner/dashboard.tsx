@@ -1,5 +1,5 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, getAll, type Booking, type Client, type ClientDetail, type Service } from '../api';
+import { useMemo, type ReactNode } from 'react';
+import { api, getAll, type Booking, type Client, type ClientSummary, type Service } from '../api';
 import { addDays, dateKey, dayLabel, formatDate, formatTime, plural, todayIn, zonedToInstant } from '../format';
 import { Link, navigate, useLocation, useTitle } from '../router';
 import { Empty, ErrorBox, Loading, useLoad } from '../ui';
@@ -59,39 +59,14 @@ export interface Expiring {
   expiresAt: string;
 }
 
-/**
- * The client list has balances but not lots; for "expiring soon" the clients holding credits are
- * read one by one (bounded, a few at a time).
- */
-export function useExpiring(clients: Client[] | undefined): Map<string, Expiring> | null {
-  const [result, setResult] = useState<Map<string, Expiring> | null>(null);
-  useEffect(() => {
-    if (!clients) return;
-    let live = true;
-    const withCredits = clients.filter((c) => c.credits.available > 0).slice(0, 200);
+/** The server tells, per client, the credits expiring within EXPIRING_SOON_DAYS and the first expiry. */
+export function useExpiring(clients: ClientSummary[] | undefined): Map<string, Expiring> | null {
+  return useMemo(() => {
+    if (!clients) return null;
     const found = new Map<string, Expiring>();
-    const horizon = Date.now() + EXPIRING_SOON_DAYS * 86_400_000;
-    let next = 0;
-    const worker = async () => {
-      while (live && next < withCredits.length) {
-        const client = withCredits[next++]!;
-        try {
-          const detail = await api.get<ClientDetail>(`/clients/${encodeURIComponent(client.id)}`);
-          const soonest = detail.lots
-            .filter((l) => l.available > 0 && l.expiresAt && Date.parse(l.expiresAt) <= horizon && Date.parse(l.expiresAt) > Date.now())
-            .sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!))[0];
-          if (soonest) found.set(client.id, { available: soonest.available, expiresAt: soonest.expiresAt! });
-        } catch {
-          // One client failing to load leaves the others' highlights intact.
-        }
-      }
-    };
-    void Promise.all([worker(), worker(), worker(), worker()]).then(() => live && setResult(new Map(found)));
-    return () => {
-      live = false;
-    };
+    for (const c of clients) if (c.expiringSoon) found.set(c.id, { available: c.expiringSoon.credits, expiresAt: c.expiringSoon.expiresAt });
+    return found;
   }, [clients]);
-  return result;
 }
 
 export function isLow(client: Client): boolean {
@@ -121,7 +96,7 @@ export function Home() {
     const to = zonedToInstant(addDays(today, 8), '00:00', tz).toISOString();
     const [bookings, clients, services] = await Promise.all([
       getAll<Booking>(`/bookings?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, 4),
-      getAll<Client>('/clients', 10),
+      getAll<ClientSummary>('/clients', 10),
       getAll<Service>('/services', 2),
     ]);
     return { bookings, clients, services };
