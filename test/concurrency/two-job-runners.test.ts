@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { testConfig } from '../../src/config.js';
+import { createDb, type Db } from '../../src/db/create-db.js';
+import { findViolations } from '../../src/db/verify.js';
+import { buildApp, type App } from '../../src/http/build-app.js';
+import { DIALECTS, openTestDb } from '../support/databases.js';
+import type { TestContext } from '../support/app.js';
+import { setUpPractice, signInClient, slotStarts } from '../support/scenario.js';
+
+/**
+ * Two servers' job runners on one PostgreSQL claim jobs with FOR UPDATE SKIP LOCKED: ticking both
+ * at once settles every ended session exactly once and expires every lot once.
+ */
+describe.runIf(DIALECTS.includes('postgres'))('two job runners sharing one PostgreSQL', () => {
+  const ctx = { dialect: 'postgres' } as TestContext;
+  let other: { app: App; db: Db };
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const opened = await openTestDb('postgres');
+    drop = opened.drop;
+    ctx.db = opened.db;
+    ctx.clock = new FakeClock('2026-03-02T08:00:00.000Z');
+    ctx.config = testConfig({ databaseUrl: opened.url, rateLimitIpPerMin: 1000 });
+    ctx.app = await buildApp({ config: ctx.config, db: ctx.db, clock: ctx.clock });
+    const db = createDb(opened.url);
+    other = { db, app: await buildApp({ config: ctx.config, db, clock: ctx.clock }) };
+  });
+  afterAll(async () => {
+    await other.app.close();
+    await other.db.close();
+    await ctx.app.close();
+    await drop();
+  });
+
+  it('completes each ended session once and expires each lot once when both runners tick together', async () => {
+    const setup = await setUpPractice(ctx);
+    const slug = setup.practitioner.practice.slug;
+    const starts = await slotStarts(ctx, slug, setup.service.id, '2026-03-03', '2026-03-04');
+    for (let i = 0; i < 6; i++) {
+      const client = await signInClient(ctx, slug);
+      await ctx.app.inject({ method: 'POST', url: `/api/v1/clients/${client.id}/grants`, headers: setup.practitioner.headers, payload: { credits: 2, validityDays: 5, reason: 'test' } });
+      const booked = await ctx.app.inject({ method: 'POST', url: '/api/v1/me/bookings', headers: client.headers, payload: { serviceId: setup.service.id, start: starts[i] } });
+      expect(booked.statusCode).toBe(201);
+    }
+    ctx.clock.set('2026-03-20T00:00:00.000Z'); // every session ended, every lot expired
+    for (let round = 0; round < 3; round++) await Promise.all([ctx.app.jobs.tick(), other.app.jobs.tick(), ctx.app.jobs.tick(), other.app.jobs.tick()]);
+
+    const entries = await ctx.db.kysely.selectFrom('ledger_entries').select(['kind', 'amount']).execute();
+    expect(entries.filter((e) => e.kind === 'consume')).toHaveLength(6);
+    expect(entries.filter((e) => e.kind === 'expire').reduce((n, e) => n + e.amount, 0)).toBe(6);
+    const statuses = await ctx.db.kysely.selectFrom('bookings').select('status').execute();
+    expect(statuses.every((b) => b.status === 'completed')).toBe(true);
+    const failed = await ctx.db.kysely.selectFrom('jobs').select(['kind', 'last_error']).where('last_error', 'is not', null).execute();
+    expect(failed).toEqual([]);
+    expect(await findViolations(ctx.db)).toEqual([]);
+  });
+});
