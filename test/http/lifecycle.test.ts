@@ -1,5 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { describeEachDialect, TEST_START, type TestContext } from '../support/app.js';
+import { as, expectOk, HOUR, MINUTE, shift, type LedgerEntry } from '../support/http.js';
 import { expectInvariants, setUpPractice, signInClient, slotStarts } from '../support/scenario.js';
 
 /*
@@ -9,37 +10,8 @@ import { expectInvariants, setUpPractice, signInClient, slotStarts } from '../su
  * past their next run, so each block below starts its own database and only moves its clock forward.
  */
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'PUT';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const shift = (instant: string, ms: number) => new Date(Date.parse(instant) + ms).toISOString();
 const WEEKDAYS = [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: '09:00', end: '17:00' }));
 
-/** Requests with one caller's credentials; PATCH goes as JSON Merge Patch; a POST without a payload sends `{}`. */
-function as(ctx: TestContext, headers: Record<string, string>) {
-  return (method: Method, url: string, payload?: object) => {
-    const body = payload ?? (method === 'POST' ? {} : undefined);
-    return ctx.app.inject({
-      method,
-      url: `/api/v1${url}`,
-      headers: { ...headers, ...(body && method === 'PATCH' ? { 'content-type': 'application/merge-patch+json' } : {}) },
-      ...(body ? { payload: method === 'PATCH' ? JSON.stringify(body) : body } : {}),
-    });
-  };
-}
-type Caller = ReturnType<typeof as>;
-type Reply = Awaited<ReturnType<Caller>>;
-
-interface LedgerEntry {
-  id: string;
-  lotId: string;
-  bookingId: string | null;
-  kind: string;
-  amount: number;
-  actor: { kind: string; id: string | null };
-  reason: string | null;
-}
 interface LotBuckets {
   id: string;
   available: number;
@@ -47,10 +19,6 @@ interface LotBuckets {
   used: number;
   expired: number;
   expiresAt: string | null;
-}
-
-function expectOk(res: Reply, status = 200): void {
-  expect(res.statusCode, res.body).toBe(status);
 }
 
 /** A practice (options as setUpPractice) and one signed-in client, with callers for both. */

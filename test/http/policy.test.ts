@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeEachDialect, TEST_START, type TestContext } from '../support/app.js';
+import { as, expectOk, HOUR, MINUTE, shift, type Caller, type LedgerEntry, type Reply } from '../support/http.js';
 import { expectInvariants, setUpPractice, signInClient, slotStarts } from '../support/scenario.js';
 
 /*
@@ -9,12 +10,6 @@ import { expectInvariants, setUpPractice, signInClient, slotStarts } from '../su
  * open Mon–Fri 09:00–17:00 and most tests book Wednesday 4 March 10:00–11:00.
  */
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'PUT';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const shift = (instant: string, ms: number) => new Date(Date.parse(instant) + ms).toISOString();
-
 const START = '2026-03-04T10:00:00.000Z';
 const END = '2026-03-04T11:00:00.000Z';
 /** start − windowHours (24 by default), as a UTC instant with milliseconds. */
@@ -22,36 +17,6 @@ const DEADLINE = '2026-03-03T10:00:00.000Z';
 const THURSDAY = '2026-03-05T10:00:00.000Z';
 const usd = (amount: number) => ({ amount, currency: 'USD' });
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
-/**
- * Requests with one caller's credentials; PATCH goes as JSON Merge Patch. A POST without a payload
- * sends `{}` (as the SPA does); the test "accepts the settle routes without a body" covers a
- * truly bodyless POST on its own.
- */
-function as(ctx: TestContext, headers: Record<string, string>) {
-  return (method: Method, url: string, payload?: object) => {
-    const body = payload ?? (method === 'POST' ? {} : undefined);
-    return ctx.app.inject({
-      method,
-      url: `/api/v1${url}`,
-      headers: { ...headers, ...(body && method === 'PATCH' ? { 'content-type': 'application/merge-patch+json' } : {}) },
-      ...(body ? { payload: method === 'PATCH' ? JSON.stringify(body) : body } : {}),
-    });
-  };
-}
-type Caller = ReturnType<typeof as>;
-type Reply = Awaited<ReturnType<Caller>>;
-
-interface LedgerEntry {
-  id: string;
-  lotId: string;
-  bookingId: string | null;
-  kind: string;
-  amount: number;
-  actor: { kind: string; id: string | null };
-  reason: string | null;
-  createdAt: string;
-}
 
 interface Session {
   practitioner: Caller;
@@ -70,10 +35,6 @@ function expectProblem(res: Reply, status: number, code: string): void {
   expect(res.statusCode, res.body).toBe(status);
   expect(res.headers['content-type']).toContain('application/problem+json');
   expect(res.json()).toMatchObject({ status, code });
-}
-
-function expectOk(res: Reply, status = 200): void {
-  expect(res.statusCode, res.body).toBe(status);
 }
 
 /** A practice with `policy` (patched onto the default), a client who bought 5 credits and booked `start` (Wednesday 10:00 by default). */

@@ -208,6 +208,22 @@ export function TimeZonePicker({ value, onChange }: { value: string; onChange: (
 }
 
 /**
+ * The slot picked in a SlotPicker, and `slotTaken` for when booking it finds it gone: the picker
+ * comes back with that start marked as taken and its times fetched again.
+ */
+export function usePickedSlot() {
+  const [slot, setSlot] = useState<Slot | null>(null);
+  const [taken, setTaken] = useState<string | null>(null);
+  const [refreshKey, setRefreshKey] = useState(0);
+  const slotTaken = (start: string) => {
+    setTaken(start);
+    setSlot(null);
+    setRefreshKey((k) => k + 1);
+  };
+  return { slot, setSlot, taken, refreshKey, slotTaken };
+}
+
+/**
  * Picks one of a service's slots: a month calendar with the free days marked, then the times of
  * the chosen day, all in the viewer's time zone (`timeZone`, changeable when `onTimeZoneChange`).
  */

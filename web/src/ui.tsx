@@ -9,9 +9,21 @@ import {
   type SelectHTMLAttributes,
   type TextareaHTMLAttributes,
 } from 'react';
-import { errorMessage } from './api';
+import { ApiError, errorMessage } from './api';
 
 /** Small accessible building blocks on native elements: labels, dialogs, live regions. */
+
+/** The server's message for one field of a form (a JSON Pointer `path`), if `error` names it. */
+export const fieldError = (error: unknown, path: string) => (error instanceof ApiError ? error.fieldError(path) : undefined);
+
+/** The first thing a keyboard user reaches on a page: a jump past the header to `#main`. */
+export function SkipLink() {
+  return (
+    <a className="skip-link" href="#main">
+      Skip to content
+    </a>
+  );
+}
 
 export function Field({
   label,
@@ -250,4 +262,27 @@ export function useFocusOnMount<T extends HTMLElement>(active = true) {
     if (active) ref.current?.focus();
   }, [active]);
   return ref;
+}
+
+/**
+ * The busy flag and error of one async action (a form's submit, a dialog's button). `run` clears
+ * the error and sets busy; a throw goes to `onError` (by default it becomes `error`). Busy ends
+ * either way, unless `keepBusy` holds it after success because the page is about to move on.
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = async (action: () => Promise<void>, { onError = setError, keepBusy = false }: { onError?: (error: unknown) => void; keepBusy?: boolean } = {}) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (e) {
+      onError(e);
+      setBusy(false);
+      return;
+    }
+    if (!keepBusy) setBusy(false);
+  };
+  return { busy, error, setError, run };
 }

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, errorMessage, getAll, newIdempotencyKey, type Booking, type Cancellation, type Fee, type Me, type Package, type PublicPage, type Purchase, type Service, type Slot } from '../api';
-import { SlotPicker, TimeZonePicker } from '../calendar';
+import { api, ApiError, errorMessage, getAll, newIdempotencyKey, type Booking, type Cancellation, type Fee, type Me, type Package, type PublicPage, type Purchase, type Service } from '../api';
+import { SlotPicker, TimeZonePicker, usePickedSlot } from '../calendar';
 import { formatDate, formatDay, formatMoney, formatRange, formatTime, packageLine, plural, policySentence, sessionsMode, windowText } from '../format';
 import { Link, navigate, useTitle } from '../router';
-import { Dialog, Empty, ErrorBox, Loading, Notice, useLoad } from '../ui';
+import { Dialog, Empty, ErrorBox, Loading, Notice, useAction, useLoad } from '../ui';
 import { useViewerTimeZone } from './booking-page';
 import { PracticeHeader } from './practice-header';
 import { ClientSignIn, loadMe, rememberClientSlug } from './sign-in';
@@ -317,8 +317,7 @@ function outcomeResult(outcome: Cancellation): string {
 
 function CancelDialog({ booking, timeZone, windowHours, onClose, onDone }: { booking: Booking | null; timeZone: string; windowHours: number; onClose: () => void; onDone: () => void }) {
   const [preview, setPreview] = useState<Cancellation | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const [done, setDone] = useState<Cancellation | null>(null);
 
   useEffect(() => {
@@ -331,17 +330,11 @@ function CancelDialog({ booking, timeZone, windowHours, onClose, onDone }: { boo
 
   const confirm = async () => {
     if (!booking) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const result = await api.post<{ booking: Booking; outcome: Cancellation }>(`/me/bookings/${encodeURIComponent(booking.id)}/cancel`, {}, { idempotencyKey: `cancel-${booking.id}` });
       setDone(result.outcome);
       onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const question = preview && booking ? outcomeQuestion(preview, booking, timeZone, windowHours) : null;
@@ -406,27 +399,22 @@ function RescheduleDialog({
   onClose: () => void;
   onDone: (booking: Booking) => void;
 }) {
-  const [slot, setSlot] = useState<Slot | null>(null);
-  const [taken, setTaken] = useState<string | null>(null);
-  const [refreshKey, setRefreshKey] = useState(0);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { slot, setSlot, taken, refreshKey, slotTaken } = usePickedSlot();
+  const { busy, error, setError, run } = useAction();
   const move = async () => {
     if (!slot) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const result = await api.post<{ booking: Booking }>(`/me/bookings/${encodeURIComponent(booking.id)}/reschedule`, { start: slot.start }, { idempotencyKey: newIdempotencyKey() });
-      onDone(result.booking);
-    } catch (e) {
-      if (e instanceof ApiError && e.code === 'slot_unavailable') {
-        setTaken(slot.start);
-        setSlot(null);
-        setRefreshKey((k) => k + 1);
-      } else setError(e);
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const result = await api.post<{ booking: Booking }>(`/me/bookings/${encodeURIComponent(booking.id)}/reschedule`, { start: slot.start }, { idempotencyKey: newIdempotencyKey() });
+        onDone(result.booking);
+      },
+      {
+        onError: (e) => {
+          if (e instanceof ApiError && e.code === 'slot_unavailable') slotTaken(slot.start);
+          else setError(e);
+        },
+      },
+    );
   };
   return (
     <Dialog open onClose={onClose} title="Move this session" wide>

@@ -1,6 +1,7 @@
 import type { PublicPage } from '../api';
 import { initials } from '../format';
 import { Link } from '../router';
+import { SkipLink } from '../ui';
 
 /** The booking page's and portal's header: who the practice is, and a way to the other page. */
 export function PracticeHeader({
@@ -18,9 +19,7 @@ export function PracticeHeader({
 }) {
   return (
     <header className="practice-header">
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
+      <SkipLink />
       <div className="practice-id">
         <span className="avatar" aria-hidden="true">
           {initials(practice.practitionerName || practice.name)}

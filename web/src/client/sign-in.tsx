@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, errorMessage, type Me } from '../api';
-import { ErrorBox, Field, useFocusOnMount } from '../ui';
+import { ErrorBox, Field, fieldError, useAction, useFocusOnMount } from '../ui';
 
 /** Which practice the client's session (an HttpOnly cookie) was opened for, remembered beside it. */
 const CLIENT_SLUG_KEY = 'tallybook.clientSlug';
@@ -46,44 +46,35 @@ export function ClientSignIn({ slug, practiceName, onSignedIn, intro }: { slug: 
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const heading = useFocusOnMount<HTMLHeadingElement>(stage === 'code');
 
   const sendCode = async (event?: FormEvent) => {
     event?.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post(`/public/${encodeURIComponent(slug)}/auth/code`, name.trim() ? { email: email.trim(), name: name.trim() } : { email: email.trim() });
       setStage('code');
       setCode('');
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const verify = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.post(`/public/${encodeURIComponent(slug)}/auth/verify`, { email: email.trim(), code: code.replace(/\D/g, '') });
-      rememberClientSlug(slug);
-      onSignedIn();
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        await api.post(`/public/${encodeURIComponent(slug)}/auth/verify`, { email: email.trim(), code: code.replace(/\D/g, '') });
+        rememberClientSlug(slug);
+        onSignedIn();
+      },
+      { keepBusy: true },
+    );
   };
 
   if (stage === 'email') {
     return (
       <form onSubmit={sendCode} className="stack" noValidate>
         <p>{intro ?? `Enter your email and we will send you a code to sign in with ${practiceName}. No password needed.`}</p>
-        <Field label="Email" type="email" name="email" autoComplete="email" inputMode="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={error instanceof ApiError ? error.fieldError('/email') : undefined} />
+        <Field label="Email" type="email" name="email" autoComplete="email" inputMode="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={fieldError(error, '/email')} />
         <Field label="Your name" hint="So the practice knows who is coming (optional if you have booked before)." name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />
         {error !== null && !(error instanceof ApiError && error.fieldError('/email')) && <ErrorBox error={error} />}
         <button type="submit" className="button button-primary" disabled={busy || !email.includes('@')}>

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError, type Account } from '../api';
 import { allTimeZones, detectTimeZone } from '../format';
 import { Link, navigate, useLocation, useTitle } from '../router';
-import { ErrorBox, Field, Loading, Notice, SelectField } from '../ui';
+import { ErrorBox, Field, fieldError, Loading, Notice, SelectField, SkipLink, useAction } from '../ui';
 
 export const PASSWORD_LENGTH_MIN = 10;
 const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'NZD', 'CHF', 'SEK', 'NOK', 'DKK', 'JPY'];
@@ -11,9 +11,7 @@ function AuthShell({ title, children }: { title: string; children: ReactNode }) 
   useTitle(title);
   return (
     <div className="auth-shell">
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
+      <SkipLink />
       <header className="brand-bar">
         <Link to="/" className="brand">
           Tallybook
@@ -52,9 +50,7 @@ export function Landing() {
   if (state === 'checking') return <Loading />;
   return (
     <div className="auth-shell">
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
+      <SkipLink />
       <header className="brand-bar">
         <span className="brand">Tallybook</span>
       </header>
@@ -100,30 +96,26 @@ function slugify(text: string): string {
 export function Signup() {
   const [form, setForm] = useState({ name: '', email: '', password: '', practiceName: '', slug: '', timeZone: detectTimeZone(), currency: 'USD' });
   const [slugEdited, setSlugEdited] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const zones = allTimeZones();
   const set = (key: keyof typeof form) => (event: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: event.target.value }));
-  const fieldError = (path: string) => (error instanceof ApiError ? error.fieldError(path) : undefined);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.post<Account>('/signup', { ...form, email: form.email.trim(), name: form.name.trim(), practiceName: form.practiceName.trim() });
-      navigate('/setup');
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        await api.post<Account>('/signup', { ...form, email: form.email.trim(), name: form.name.trim(), practiceName: form.practiceName.trim() });
+        navigate('/setup');
+      },
+      { keepBusy: true },
+    );
   };
 
   return (
     <AuthShell title="Create your practice">
       <form onSubmit={submit} className="stack" noValidate>
-        <Field label="Your name" name="name" autoComplete="name" required value={form.name} onChange={set('name')} error={fieldError('/name')} />
-        <Field label="Email" type="email" name="email" autoComplete="email" required value={form.email} onChange={set('email')} error={fieldError('/email')} />
+        <Field label="Your name" name="name" autoComplete="name" required value={form.name} onChange={set('name')} error={fieldError(error, '/name')} />
+        <Field label="Email" type="email" name="email" autoComplete="email" required value={form.email} onChange={set('email')} error={fieldError(error, '/email')} />
         <Field
           label="Password"
           type="password"
@@ -134,7 +126,7 @@ export function Signup() {
           hint={`At least ${PASSWORD_LENGTH_MIN} characters.`}
           value={form.password}
           onChange={set('password')}
-          error={fieldError('/password')}
+          error={fieldError(error, '/password')}
         />
         <Field
           label="Practice name"
@@ -146,7 +138,7 @@ export function Signup() {
             const practiceName = e.target.value;
             setForm((f) => ({ ...f, practiceName, slug: slugEdited ? f.slug : slugify(practiceName) }));
           }}
-          error={fieldError('/practiceName')}
+          error={fieldError(error, '/practiceName')}
         />
         <Field
           label="Booking link"
@@ -158,7 +150,7 @@ export function Signup() {
             setSlugEdited(true);
             setForm((f) => ({ ...f, slug: e.target.value.toLowerCase() }));
           }}
-          error={fieldError('/slug') ?? (error instanceof ApiError && error.code === 'conflict' && /slug/i.test(error.message) ? 'That link is taken. Try another.' : undefined)}
+          error={fieldError(error, '/slug') ?? (error instanceof ApiError && error.code === 'conflict' && /slug/i.test(error.message) ? 'That link is taken. Try another.' : undefined)}
         />
         <SelectField label="Time zone" name="timeZone" value={form.timeZone} onChange={set('timeZone')} hint="Your weekly hours are in this zone.">
           {zones.map((z) => (
@@ -188,20 +180,17 @@ export function Login() {
   const { search } = useLocation();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const next = search.get('next');
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.post<Account>('/auth/login', { email: email.trim(), password });
-      navigate(next && /^\/(app|setup)(\/|\?|$)/.test(next) ? next : '/app');
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        await api.post<Account>('/auth/login', { email: email.trim(), password });
+        navigate(next && /^\/(app|setup)(\/|\?|$)/.test(next) ? next : '/app');
+      },
+      { keepBusy: true },
+    );
   };
   return (
     <AuthShell title="Log in">
@@ -232,35 +221,22 @@ export function ResetPassword() {
   const token = search.get('token');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState(false);
 
   const request = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post('/auth/password-reset', { email: email.trim() });
       setDone(true);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const confirm = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post('/auth/password-reset/confirm', { token, password });
       setDone(true);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (token) {
@@ -284,7 +260,7 @@ export function ResetPassword() {
               hint={`At least ${PASSWORD_LENGTH_MIN} characters.`}
               value={password}
               onChange={(e) => setPassword(e.target.value)}
-              error={error instanceof ApiError ? error.fieldError('/password') : undefined}
+              error={fieldError(error, '/password')}
             />
             {error !== null && !(error instanceof ApiError && error.fieldError('/password')) && (
               <ErrorBox>{error instanceof ApiError && error.status < 500 ? 'This link has expired or was already used. Ask for a new one.' : <ErrorText error={error} />}</ErrorBox>

@@ -1,10 +1,28 @@
 import { useId, useState, type FormEvent } from 'react';
 import { api, ApiError, type Availability, type Package, type Policy, type PolicyAction, type Service, type TimeRange } from '../api';
 import { moneyInput, parseMoney, policySentence, WEEKDAYS } from '../format';
-import { ErrorBox, Field, SelectField } from '../ui';
+import { ErrorBox, Field, fieldError, SelectField, useAction } from '../ui';
 
-const fieldError = (error: unknown, path: string) => (error instanceof ApiError ? error.fieldError(path) : undefined);
 const onlyGeneralError = (error: unknown) => error !== null && !(error instanceof ApiError && error.code === 'validation_failed' && error.problem.errors?.some((e) => e.path !== '/'));
+
+/** The end of a service or package form: an error no field shows, then Save (and Cancel). */
+function FormFooter({ error, busy, submitLabel, onCancel }: { error: unknown; busy: boolean; submitLabel: string; onCancel?: () => void }) {
+  return (
+    <>
+      {onlyGeneralError(error) && <ErrorBox error={error} />}
+      <div className="row">
+        <button type="submit" className="button button-primary" disabled={busy}>
+          {busy ? 'Saving…' : submitLabel}
+        </button>
+        {onCancel && (
+          <button type="button" className="button" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </>
+  );
+}
 
 /** A service: the three fields a newcomer needs (compact), or all of them. */
 export function ServiceForm({
@@ -37,8 +55,7 @@ export function ServiceForm({
     active: initial?.active ?? true,
   });
   const id = useId();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const set = (key: keyof typeof form) => (event: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: event.target.value }));
 
   const submit = async (event: FormEvent) => {
@@ -67,16 +84,10 @@ export function ServiceForm({
       if (form.slotStepMinutes.trim() !== '') body.slotStepMinutes = Number(form.slotStepMinutes);
     }
     if (!initial && body.price === null) delete body.price;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const saved = initial ? await api.patch<Service>(`/services/${encodeURIComponent(initial.id)}`, body) : await api.post<Service>('/services', body);
       onSaved(saved);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -109,17 +120,7 @@ export function ServiceForm({
           </div>
         </>
       )}
-      {onlyGeneralError(error) && <ErrorBox error={error} />}
-      <div className="row">
-        <button type="submit" className="button button-primary" disabled={busy}>
-          {busy ? 'Saving…' : submitLabel}
-        </button>
-        {onCancel && (
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <FormFooter error={error} busy={busy} submitLabel={submitLabel} onCancel={onCancel} />
     </form>
   );
 }
@@ -159,8 +160,7 @@ export function PackageForm({
     serviceIds: initial?.serviceIds ?? [],
     active: initial?.active ?? true,
   });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const set = (key: 'name' | 'credits' | 'price' | 'validity') => (event: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: event.target.value }));
   const choices = VALIDITY_CHOICES.some((c) => String(c.days ?? 'none') === form.validity) ? VALIDITY_CHOICES : [...VALIDITY_CHOICES, { label: `${form.validity} days`, days: Number(form.validity) }];
 
@@ -181,16 +181,10 @@ export function PackageForm({
       body.serviceIds = form.allServices ? null : form.serviceIds;
       body.active = form.active;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const saved = initial ? await api.patch<Package>(`/packages/${encodeURIComponent(initial.id)}`, body) : await api.post<Package>('/packages', body);
       onSaved(saved);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -236,17 +230,7 @@ export function PackageForm({
           <label htmlFor={`${id}-active`}>On sale</label>
         </div>
       )}
-      {onlyGeneralError(error) && <ErrorBox error={error} />}
-      <div className="row">
-        <button type="submit" className="button button-primary" disabled={busy}>
-          {busy ? 'Saving…' : submitLabel}
-        </button>
-        {onCancel && (
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <FormFooter error={error} busy={busy} submitLabel={submitLabel} onCancel={onCancel} />
     </form>
   );
 }
@@ -333,8 +317,7 @@ export function PolicyForm({ initial, currency, onSaved }: { initial: Policy; cu
     noShowFee: moneyInput(initial.noShowFee),
     clientReschedule: initial.clientReschedule,
   });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [saved, setSaved] = useState(false);
   const lateFee = parseMoney(form.lateCancelFee, currency);
   const noShowFee = parseMoney(form.noShowFee, currency);
@@ -348,18 +331,12 @@ export function PolicyForm({ initial, currency, onSaved }: { initial: Policy; cu
   };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     setSaved(false);
-    try {
+    await run(async () => {
       const practice = await api.patch<{ policy: Policy }>('/practice', { policy: preview });
       onSaved(practice.policy);
       setSaved(true);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const actions: { value: PolicyAction; label: string }[] = [
     { value: 'forfeit', label: 'The credit is used' },

@@ -1,9 +1,9 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { api, ApiError, errorMessage, getAll, newIdempotencyKey, type Booking, type Cancellation, type Client, type ClientDetail, type ClientSummary, type Fee, type LedgerEntry, type Lot, type Package, type Service, type Slot } from '../api';
-import { SlotPicker } from '../calendar';
+import { api, ApiError, errorMessage, getAll, newIdempotencyKey, type Booking, type Cancellation, type Client, type ClientDetail, type ClientSummary, type Fee, type LedgerEntry, type Lot, type Package, type Service } from '../api';
+import { SlotPicker, usePickedSlot } from '../calendar';
 import { credits, formatDate, formatDayShort, formatMoney, formatRange, formatTime, packageLine, plural } from '../format';
 import { Link, navigate, useTitle } from '../router';
-import { Dialog, Empty, ErrorBox, Field, Loading, Notice, SelectField, TextAreaField, useLoad } from '../ui';
+import { Dialog, Empty, ErrorBox, Field, fieldError, Loading, Notice, SelectField, TextAreaField, useAction, useLoad } from '../ui';
 import { useAccount } from './account';
 import { ExpiringChip, isLow, statusText, useExpiring, type Expiring } from './dashboard';
 
@@ -150,25 +150,16 @@ export function ClientsList() {
 function AddClientDialog({ open, onClose, onAdded }: { open: boolean; onClose: () => void; onAdded: (client: Client) => void }) {
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onAdded(await api.post<Client>('/clients', { name: name.trim(), email: email.trim() }));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => onAdded(await api.post<Client>('/clients', { name: name.trim(), email: email.trim() })));
   };
   return (
     <Dialog open={open} onClose={onClose} title="Add a client">
       <form onSubmit={submit} className="stack" noValidate>
-        <Field label="Name" required value={name} onChange={(e) => setName(e.target.value)} error={error instanceof ApiError ? error.fieldError('/name') : undefined} />
-        <Field label="Email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={error instanceof ApiError ? error.fieldError('/email') : undefined} />
+        <Field label="Name" required value={name} onChange={(e) => setName(e.target.value)} error={fieldError(error, '/name')} />
+        <Field label="Email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={fieldError(error, '/email')} />
         {error !== null && !(error instanceof ApiError && error.code === 'validation_failed') && <ErrorBox error={error} />}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
@@ -465,28 +456,23 @@ export function ClientPage({ id }: { id: string }) {
 
 function BookForClientDialog({ client, services, slug, tz, onClose, onDone }: { client: ClientDetail; services: Service[]; slug: string; tz: string; onClose: () => void; onDone: (text: string) => void }) {
   const [serviceId, setServiceId] = useState(services[0]?.id ?? '');
-  const [slot, setSlot] = useState<Slot | null>(null);
-  const [taken, setTaken] = useState<string | null>(null);
-  const [refreshKey, setRefreshKey] = useState(0);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { slot, setSlot, taken, refreshKey, slotTaken } = usePickedSlot();
+  const { busy, error, setError, run } = useAction();
   const service = services.find((s) => s.id === serviceId);
   const book = async () => {
     if (!slot || !service) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const result = await api.post<{ booking: Booking; credits: { available: number } }>('/bookings', { clientId: client.id, serviceId, start: slot.start }, { idempotencyKey: newIdempotencyKey() });
-      onDone(`Booked ${formatRange(result.booking.start, result.booking.end, tz)}. ${client.name || client.email} has ${credits(result.credits.available)} left.`);
-    } catch (e) {
-      if (e instanceof ApiError && e.code === 'slot_unavailable') {
-        setTaken(slot.start);
-        setSlot(null);
-        setRefreshKey((k) => k + 1);
-      } else setError(e);
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const result = await api.post<{ booking: Booking; credits: { available: number } }>('/bookings', { clientId: client.id, serviceId, start: slot.start }, { idempotencyKey: newIdempotencyKey() });
+        onDone(`Booked ${formatRange(result.booking.start, result.booking.end, tz)}. ${client.name || client.email} has ${credits(result.credits.available)} left.`);
+      },
+      {
+        onError: (e) => {
+          if (e instanceof ApiError && e.code === 'slot_unavailable') slotTaken(slot.start);
+          else setError(e);
+        },
+      },
+    );
   };
   return (
     <Dialog open onClose={onClose} title={`Book for ${client.name || client.email}`} wide>
@@ -538,24 +524,17 @@ function GrantDialog({ client, packages, onClose, onDone }: { client: ClientDeta
   const [amount, setAmount] = useState('1');
   const [validity, setValidity] = useState('');
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const body =
         mode === 'package'
           ? { packageId, ...(paid ? { payment: 'manual' } : {}) }
           : { credits: Number(amount), reason: reason.trim(), ...(validity.trim() ? { validityDays: Number(validity) } : {}) };
       const lot = await api.post<Lot>(`/clients/${encodeURIComponent(client.id)}/grants`, body, { idempotencyKey: newIdempotencyKey() });
       onDone(`${credits(lot.granted)} added${lot.packageId ? ` (${lot.packageName})` : ''}.`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog open onClose={onClose} title={`Grant credits to ${client.name || client.email}`}>
@@ -587,7 +566,7 @@ function GrantDialog({ client, packages, onClose, onDone }: { client: ClientDeta
           </>
         ) : (
           <>
-            <Field label="Credits" type="number" inputMode="numeric" min={1} value={amount} onChange={(e) => setAmount(e.target.value)} error={error instanceof ApiError ? error.fieldError('/credits') : undefined} />
+            <Field label="Credits" type="number" inputMode="numeric" min={1} value={amount} onChange={(e) => setAmount(e.target.value)} error={fieldError(error, '/credits')} />
             <Field label="Valid for (days, optional)" type="number" inputMode="numeric" min={1} value={validity} onChange={(e) => setValidity(e.target.value)} hint="Leave empty: they never expire." />
             <TextAreaField label="Why" required value={reason} onChange={(e) => setReason(e.target.value)} rows={2} placeholder="e.g. Goodwill for the rescheduled workshop" />
           </>
@@ -610,21 +589,14 @@ function AdjustDialog({ client, tz, onClose, onDone }: { client: ClientDetail; t
   const [lotId, setLotId] = useState(client.lots.find((l) => l.available > 0)?.id ?? client.lots[0]?.id ?? '');
   const [amount, setAmount] = useState('-1');
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const lot = client.lots.find((l) => l.id === lotId);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post<LedgerEntry>(`/clients/${encodeURIComponent(client.id)}/adjustments`, { lotId, amount: Number(amount), reason: reason.trim() }, { idempotencyKey: newIdempotencyKey() });
       onDone(`Adjusted by ${Number(amount) > 0 ? '+' : ''}${amount}.`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog open onClose={onClose} title="Adjust credits">
@@ -644,7 +616,7 @@ function AdjustDialog({ client, tz, onClose, onDone }: { client: ClientDetail; t
           value={amount}
           onChange={(e) => setAmount(e.target.value)}
           hint={`Positive adds, negative removes (at most ${lot?.available ?? 0}).`}
-          error={error instanceof ApiError ? error.fieldError('/amount') : undefined}
+          error={fieldError(error, '/amount')}
         />
         <TextAreaField label="Why" required value={reason} onChange={(e) => setReason(e.target.value)} rows={2} placeholder="e.g. Counted a session twice" />
         {error !== null && !(error instanceof ApiError && error.fieldError('/amount')) && <ErrorBox error={error} />}
@@ -677,24 +649,17 @@ function outcomeText(outcome: Cancellation): string {
 function PractitionerCancelDialog({ booking, tz, onClose, onDone }: { booking: Booking; tz: string; onClose: () => void; onDone: (text: string) => void }) {
   const [applyPolicy, setApplyPolicy] = useState(false);
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const result = await api.post<{ booking: Booking; outcome: Cancellation }>(
         `/bookings/${encodeURIComponent(booking.id)}/cancel`,
         { applyPolicy, ...(reason.trim() ? { reason: reason.trim() } : {}) },
         { idempotencyKey: newIdempotencyKey() },
       );
       onDone(`Cancelled ${formatRange(booking.start, booking.end, tz)}. ${outcomeText(result.outcome)}`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog open onClose={onClose} title="Cancel this session?">
@@ -724,20 +689,13 @@ function PractitionerCancelDialog({ booking, tz, onClose, onDone }: { booking: B
 
 function WaiveDialog({ booking, tz, onClose, onDone }: { booking: Booking; tz: string; onClose: () => void; onDone: (text: string) => void }) {
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post(`/bookings/${encodeURIComponent(booking.id)}/waive`, { reason: reason.trim() }, { idempotencyKey: newIdempotencyKey() });
       onDone(`Waived: the credit for ${formatRange(booking.start, booking.end, tz)} is back.`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog open onClose={onClose} title="Waive and give the credit back?">
@@ -761,20 +719,12 @@ function WaiveDialog({ booking, tz, onClose, onDone }: { booking: Booking; tz: s
 }
 
 function SettleDialog({ booking, how, tz, onClose, onDone }: { booking: Booking; how: 'complete' | 'no-show'; tz: string; onClose: () => void; onDone: (text: string) => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const { busy, error, run } = useAction();
+  const submit = () =>
+    run(async () => {
       const result = await api.post<{ booking: Booking; outcome: Cancellation }>(`/bookings/${encodeURIComponent(booking.id)}/${how}`, {}, { idempotencyKey: newIdempotencyKey() });
       onDone(how === 'complete' ? `Marked attended. ${credits(booking.payment.credits)} used.` : `Marked no-show. ${outcomeText(result.outcome)}`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Dialog open onClose={onClose} title={how === 'complete' ? 'Mark as attended?' : 'Mark as no-show?'}>
       <p className="booking-when">

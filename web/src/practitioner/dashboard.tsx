@@ -2,7 +2,7 @@ import { useMemo, type ReactNode } from 'react';
 import { api, getAll, type Booking, type Client, type ClientSummary, type Service } from '../api';
 import { addDays, dateKey, dayLabel, formatDate, formatTime, plural, todayIn, zonedToInstant } from '../format';
 import { Link, navigate, useLocation, useTitle } from '../router';
-import { Empty, ErrorBox, Loading, useLoad } from '../ui';
+import { Empty, ErrorBox, Loading, SkipLink, useLoad } from '../ui';
 import { useAccount } from './account';
 
 export const LOW_BALANCE_MAX = 1;
@@ -23,9 +23,7 @@ export function AppShell({ children }: { children: ReactNode }) {
   ];
   return (
     <div className="app-shell">
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
+      <SkipLink />
       <header className="app-header">
         <div className="app-brand">
           <span className="brand">Tallybook</span>

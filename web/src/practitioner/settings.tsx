@@ -3,7 +3,7 @@ import { api, getAll, type Availability, type Package, type Practice, type Servi
 import { MonthCalendar } from '../calendar';
 import { allTimeZones, credits, dayLabel, durationText, formatMoney, packageLine, sessionsMode, todayIn, WEEKDAYS, weekdayOf } from '../format';
 import { useTitle } from '../router';
-import { BookingLink, Dialog, Empty, ErrorBox, Field, Loading, SelectField, useLoad } from '../ui';
+import { BookingLink, Dialog, Empty, ErrorBox, Field, Loading, SelectField, useAction, useLoad } from '../ui';
 import { useAccount } from './account';
 import { PackageForm, PolicyForm, RangesEditor, ServiceForm, WeeklyEditor, weeklyFrom, weeklyProblems, weeklyTo, type Weekly } from './catalog-forms';
 
@@ -219,23 +219,16 @@ function RemoveService({ service, onRemoved }: { service: Service; onRemoved: ()
 function PracticeForm({ practice, onSaved }: { practice: Practice; onSaved: () => void }) {
   const [name, setName] = useState(practice.name);
   const [timeZone, setTimeZone] = useState(practice.timeZone);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [saved, setSaved] = useState(false);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     setSaved(false);
-    try {
+    await run(async () => {
       await api.patch<Practice>('/practice', { name: name.trim(), timeZone });
       setSaved(true);
       onSaved();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form onSubmit={submit} className="stack" noValidate>
@@ -267,8 +260,7 @@ function HoursEditor({ availability, timeZone, onSaved }: { availability: Availa
   const today = todayIn(timeZone);
   const [[year, month], setMonth] = useState<[number, number]>(() => [Number(today.slice(0, 4)), Number(today.slice(5, 7))]);
   const [date, setDate] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [saved, setSaved] = useState(false);
   const marked = new Set(overrides.map((o) => o.date));
   const current = date ? overrides.find((o) => o.date === date) : undefined;
@@ -288,20 +280,14 @@ function HoursEditor({ availability, timeZone, onSaved }: { availability: Availa
       setError(new Error(problems.join(' ')));
       return;
     }
-    setBusy(true);
-    setError(null);
     setSaved(false);
-    try {
+    await run(async () => {
       const result = await api.put<Availability>('/availability', { weekly: weeklyTo(week), overrides });
       setWeek(weeklyFrom(result));
       setOverrides(result.overrides);
       setSaved(true);
       onSaved();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const weekdayHours = date ? (week[weekdayOf(date) - 1] ?? []) : [];

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, getAll, type Availability, type Package, type Practice, type Service } from '../api';
 import { allTimeZones } from '../format';
 import { Link, useTitle } from '../router';
-import { BookingLink, ErrorBox, Loading, SelectField } from '../ui';
+import { BookingLink, ErrorBox, Loading, SelectField, SkipLink, useAction } from '../ui';
 import { useAccount } from './account';
 import { PackageForm, ServiceForm, WeeklyEditor, weeklyFrom, weeklyProblems, weeklyTo, type Weekly } from './catalog-forms';
 
@@ -25,8 +25,7 @@ export function Setup() {
   const [services, setServices] = useState<Service[]>([]);
   const [availability, setAvailability] = useState<Availability>({ weekly: [], overrides: [] });
   const [week, setWeek] = useState<Weekly>(DEFAULT_WEEK);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const heading = useRef<HTMLHeadingElement>(null);
   useTitle('Set up your practice');
 
@@ -55,16 +54,10 @@ export function Setup() {
 
   const saveZone = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       if (practice.timeZone !== account.practice.timeZone) setPractice(await api.patch<Practice>('/practice', { timeZone: practice.timeZone }));
       setStep('service');
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const saveHours = async (event: FormEvent) => {
@@ -74,16 +67,10 @@ export function Setup() {
       setError(new Error(problems.join(' ')));
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       setAvailability(await api.put<Availability>('/availability', { weekly: weeklyTo(week), overrides: availability.overrides }));
       setStep('package');
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const titles: Record<Step, string> = {
@@ -96,9 +83,7 @@ export function Setup() {
 
   return (
     <div className="auth-shell">
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
+      <SkipLink />
       <header className="brand-bar">
         <span className="brand">Tallybook</span>
         <span className="brand-sub">{practice.name}</span>
