@@ -35,7 +35,7 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
   const service = await activeService(trx, input.practiceId, input.serviceId);
 
   const start = input.start.getTime();
-  await assertSlotOffered(trx, practice, service, start, now);
+  await assertSlotOffered(trx, practice, service, start, now, { clientId: input.clientId });
   if (input.actor.kind === 'client') await assertNoFeeBlocks(trx, practice, service, input.clientId);
 
   const lots = await clientLots(trx, input.practiceId, input.clientId);
@@ -72,10 +72,31 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
   return { booking, service, practice, credits: after };
 }
 
-/** A start is bookable only if the slot engine offers it at this instant (past, misaligned, out of hours and taken are all refused). */
-export async function assertSlotOffered(trx: Trx, practice: PracticeRow, service: ServiceRow, start: number, now: Date, exceptBookingId?: string) {
-  const query = await slotQueryFor(trx, practice, service, { fromMs: start - DAY_MS, toMs: start + DAY_MS, exceptBookingId }, now);
+/**
+ * A start is bookable only if the slot engine offers it at this instant (past, misaligned, out of
+ * hours and taken are all refused), and the client has no other session then (a group session's
+ * second seat included).
+ */
+export async function assertSlotOffered(
+  trx: Trx,
+  practice: PracticeRow,
+  service: ServiceRow,
+  start: number,
+  now: Date,
+  who: { clientId: string; exceptBookingId?: string },
+) {
+  const query = await slotQueryFor(trx, practice, service, { fromMs: start - DAY_MS, toMs: start + DAY_MS, exceptBookingId: who.exceptBookingId }, now);
   if (!findSlot(query, start)) throw new DomainError('slot_unavailable', 'that time is not available; pick another slot');
+  let own = trx
+    .selectFrom('bookings')
+    .select('id')
+    .where('practice_id', '=', practice.id)
+    .where('client_id', '=', who.clientId)
+    .where('status', 'in', ['confirmed', 'pending_payment'])
+    .where('start_at', '<', iso(start + service.duration_minutes * 60_000))
+    .where('end_at', '>', iso(start));
+  if (who.exceptBookingId) own = own.where('id', '!=', who.exceptBookingId);
+  if (await own.executeTakeFirst()) throw new DomainError('slot_unavailable', 'you already have a session at that time');
 }
 
 /** With `blockBookingWhileFeeOwed`, a client who owes a fee books again once it is paid or waived (the practitioner still can). */

@@ -22,7 +22,7 @@ export async function rescheduleBooking(db: Db, trx: Trx, scope: BookingScope, n
   decideReschedule(bookingFacts(booking), policy, actor.kind === 'client' ? 'client' : 'practitioner', now.getTime());
 
   const start = newStart.getTime();
-  await assertSlotOffered(trx, practice, service, start, now, booking.id);
+  await assertSlotOffered(trx, practice, service, start, now, { clientId: booking.client_id, exceptBookingId: booking.id });
 
   const owner = { practiceId: practice.id, clientId: booking.client_id };
   const holds = await openHolds(trx, practice.id, booking.id);

@@ -155,3 +155,24 @@ describeEachDialect('public booking page and slots', (ctx) => {
     expect(byPractitioner.statusCode).toBe(200);
   });
 });
+
+describeEachDialect('one client, one session at a time', (ctx) => {
+  afterEach(() => expectInvariants(ctx));
+
+  it('refuses a second seat of a group session to the same client with 409 slot_unavailable', async () => {
+    const { practitioner, service } = await setUpPractice(ctx, { service: { name: 'Group class', durationMinutes: 60, capacity: 5 } });
+    const slug = practitioner.practice.slug;
+    const client = await signInClient(ctx, slug);
+    await ctx.app.inject({ method: 'POST', url: `/api/v1/clients/${client.id}/grants`, headers: practitioner.headers, payload: { credits: 3, reason: 'test' } });
+    const [start] = await slotStarts(ctx, slug, service.id, '2026-03-03', '2026-03-03');
+    const book = () => ctx.app.inject({ method: 'POST', url: '/api/v1/me/bookings', headers: client.headers, payload: { serviceId: service.id, start } });
+    expect((await book()).statusCode).toBe(201);
+    const second = await book();
+    expect(second.statusCode).toBe(409);
+    expect(second.json().code).toBe('slot_unavailable');
+    const other = await signInClient(ctx, slug);
+    await ctx.app.inject({ method: 'POST', url: `/api/v1/clients/${other.id}/grants`, headers: practitioner.headers, payload: { credits: 1, reason: 'test' } });
+    const theirs = await ctx.app.inject({ method: 'POST', url: '/api/v1/me/bookings', headers: other.headers, payload: { serviceId: service.id, start } });
+    expect(theirs.statusCode).toBe(201);
+  });
+});
