@@ -21,6 +21,11 @@ export interface BookInput {
   actor: Actor;
   /** Links and the reminder lead time of the mail the booking sends. */
   mail: MailSettings;
+  /**
+   * Pay for this session alone at the service's price instead of with credits; `paidNow` says the
+   * payment provider settles at once (dev), else there is no way to take the payment here.
+   */
+  single?: { paidNow: boolean };
 }
 
 /**
@@ -39,8 +44,9 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
   if (input.actor.kind === 'client') await assertNoFeeBlocks(trx, practice, service, input.clientId);
 
   const lots = await clientLots(trx, input.practiceId, input.clientId);
-  const draws = chooseLots(lotStates(lots), service.id, start, service.credit_cost);
+  const draws = input.single ? [] : chooseLots(lotStates(lots), service.id, start, service.credit_cost);
   if (!draws) throw await creditsExhausted(trx, practice, service);
+  if (input.single) assertSoldAlone(service, input.single);
 
   const booking: BookingRow = {
     id: newId(),
@@ -52,8 +58,8 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
     buffer_before_minutes: service.buffer_before_minutes,
     buffer_after_minutes: service.buffer_after_minutes,
     status: 'confirmed',
-    payment_kind: service.credit_cost > 0 ? 'credits' : 'free',
-    credits: service.credit_cost,
+    payment_kind: input.single ? 'single' : service.credit_cost > 0 ? 'credits' : 'free',
+    credits: input.single ? 0 : service.credit_cost,
     sequence: 0,
     cancel_reason: null,
     created_at: iso(now),
@@ -97,6 +103,11 @@ export async function assertSlotOffered(
     .where('end_at', '>', iso(start));
   if (who.exceptBookingId) own = own.where('id', '!=', who.exceptBookingId);
   if (await own.executeTakeFirst()) throw new DomainError('slot_unavailable', 'you already have a session at that time');
+}
+
+function assertSoldAlone(service: ServiceRow, single: { paidNow: boolean }): void {
+  if (service.price_amount === null) throw new DomainError('conflict', `"${service.name}" is not sold as a single session; it is paid with credits`);
+  if (!single.paidNow) throw new DomainError('payments_not_configured', 'this practice cannot take payments online yet; ask your practitioner');
 }
 
 /** With `blockBookingWhileFeeOwed`, a client who owes a fee books again once it is paid or waived (the practitioner still can). */

@@ -82,6 +82,23 @@ describeEachDialect('credits', (ctx) => {
     expect(me.coverage).toEqual([{ serviceId: setup.service.id, available: 1 }]);
   });
 
+  it('books a priced service paid alone, at its price, without touching credits', async () => {
+    const setup = await setUpPractice(ctx, { service: { name: 'Coaching', durationMinutes: 60, price: { amount: 9000, currency: 'USD' } } });
+    const slug = setup.practitioner.practice.slug;
+    const client = await signInClient(ctx, slug);
+    const [start, other] = await slotStarts(ctx, slug, setup.service.id, '2026-03-03', '2026-03-03');
+    const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/me/bookings', headers: client.headers, payload: { serviceId: setup.service.id, start, payment: 'single' } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().booking).toMatchObject({ status: 'confirmed', payment: { kind: 'single', credits: 0 } });
+    expect(res.json().credits).toEqual({ available: 0, held: 0, used: 0, expired: 0 });
+    const unpriced = await ctx.app.inject({ method: 'POST', url: '/api/v1/services', headers: setup.practitioner.headers, payload: { name: 'Credits only', durationMinutes: 60 } });
+    const refused = await ctx.app.inject({ method: 'POST', url: '/api/v1/me/bookings', headers: client.headers, payload: { serviceId: unpriced.json().id, start: other, payment: 'single' } });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe('conflict');
+    const cancelled = await ctx.app.inject({ method: 'POST', url: `/api/v1/me/bookings/${res.json().booking.id}/cancel`, headers: client.headers, payload: {} });
+    expect(cancelled.json().outcome).toMatchObject({ outcome: 'none', credits: 0 });
+  });
+
   it('keeps a service-restricted lot for its services and offers only packages that cover the service', async () => {
     const setup = await setUpPractice(ctx);
     const slug = setup.practitioner.practice.slug;

@@ -98,11 +98,12 @@ export function BookingPage({ slug }: { slug: string }) {
   }, [step]);
 
   const book = useCallback(
-    async (svc: Service, chosen: Slot) => {
-      setBusy('book');
+    async (svc: Service, chosen: Slot, payment: 'credits' | 'single' = 'credits') => {
+      setBusy(payment === 'single' ? 'single' : 'book');
       setError(null);
       try {
-        const booked = await api.post<{ booking: Booking; credits: Credits }>('/me/bookings', { serviceId: svc.id, start: chosen.start }, { idempotencyKey: bookingKey.current });
+        const body = payment === 'single' ? { serviceId: svc.id, start: chosen.start, payment } : { serviceId: svc.id, start: chosen.start };
+        const booked = await api.post<{ booking: Booking; credits: Credits }>('/me/bookings', body, { idempotencyKey: bookingKey.current });
         bookingKey.current = newIdempotencyKey();
         setResult(booked);
         setOffer(null);
@@ -371,6 +372,7 @@ export function BookingPage({ slug }: { slug: string }) {
                 busy={busy}
                 error={error}
                 onBook={() => void book(service, slot)}
+                onPaySingle={() => void book(service, slot, 'single')}
                 onBuy={(pkg) => void buyAndBook(pkg)}
                 practiceName={practice.name}
                 onSignOut={async () => {
@@ -417,6 +419,7 @@ function Confirm({
   busy,
   error,
   onBook,
+  onPaySingle,
   onBuy,
   practiceName,
   onSignOut,
@@ -431,6 +434,7 @@ function Confirm({
   busy: string | null;
   error: unknown;
   onBook: () => void;
+  onPaySingle: () => void;
   onBuy: (pkg: Package) => void;
   practiceName: string;
   onSignOut: () => void;
@@ -495,7 +499,10 @@ function Confirm({
           )}
           {single && (
             <p className="single-price">
-              or pay {formatMoney(single)} for this session — {practiceName} takes single-session payments directly; contact them to book one this way.
+              or pay {formatMoney(single)} for this session alone{' '}
+              <button type="button" className="button" onClick={onPaySingle} disabled={busy !== null}>
+                {busy === 'single' ? 'Paying…' : `Pay ${formatMoney(single)} and book`}
+              </button>
             </p>
           )}
           {policy}

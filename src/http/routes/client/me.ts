@@ -78,8 +78,8 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
     {
       schema: {
         tags,
-        summary: 'Book a slot; credits are applied automatically',
-        body: Body({ serviceId: Id, start: Instant }),
+        summary: 'Book a slot; credits are applied automatically, or `payment: "single"` pays the service’s price for this session alone',
+        body: Body({ serviceId: Id, start: Instant, payment: Type.Optional(Type.Union([Type.Literal('credits'), Type.Literal('single')])) }),
         response: { 201: Type.Object({ booking: Booking, credits: Credits }), ...problemResponses },
       },
     },
@@ -87,7 +87,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
       const caller = clientOf(request);
       const now = deps.clock.now();
       await runIdempotent(deps, request, reply, async (trx) => {
-        const { booking, service, credits } = await bookSession(deps.db, trx, { practiceId: caller.practiceId, clientId: caller.clientId, serviceId: request.body.serviceId, start: new Date(request.body.start), actor: actorOf(caller.clientId), mail: deps.config }, now);
+        const { booking, service, credits } = await bookSession(deps.db, trx, { practiceId: caller.practiceId, clientId: caller.clientId, serviceId: request.body.serviceId, start: new Date(request.body.start), actor: actorOf(caller.clientId), mail: deps.config, ...(request.body.payment === 'single' ? { single: { paidNow: deps.payments?.name === 'dev' } } : {}) }, now);
         return { status: 201, body: { booking: bookingView(booking, service.name), credits } };
       }, () => deps.mail.kick());
     },
