@@ -48,6 +48,7 @@ export async function renderFeed(db: Db, token: string, now: Date): Promise<stri
     .execute();
   return bookingFeed(
     practice.name,
+    practice.time_zone,
     bookings.map((b) => ({
       bookingId: b.id,
       sequence: b.sequence,

@@ -1,4 +1,5 @@
 import ical, { ICalCalendarMethod, ICalEventStatus, type ICalCalendar } from 'ical-generator';
+import { getVtimezoneComponent } from '@touch4it/ical-timezones';
 import { DateTime } from 'luxon';
 
 const PRODUCT_ID = { company: 'Tallybook', product: 'Tallybook', language: 'EN' };
@@ -44,16 +45,23 @@ function addEvent(calendar: ICalCalendar, event: CalendarEvent, now: Date, cance
   });
 }
 
+/** Writes the zone's VTIMEZONE block, which strict RFC 5545 readers (some Outlook versions) need beside TZID. */
+function withZone(calendar: ICalCalendar, timeZone: string): ICalCalendar {
+  return calendar.timezone({ name: timeZone, generator: getVtimezoneComponent });
+}
+
 /** An invitation (`METHOD:REQUEST`) or its withdrawal (`METHOD:CANCEL`) for one booking. */
 export function bookingInvite(method: 'REQUEST' | 'CANCEL', event: CalendarEvent, now: Date): string {
   const calendar = ical({ prodId: PRODUCT_ID, method: method === 'REQUEST' ? ICalCalendarMethod.REQUEST : ICalCalendarMethod.CANCEL });
+  withZone(calendar, event.timeZone);
   addEvent(calendar, event, now, method === 'CANCEL');
   return calendar.toString();
 }
 
 /** A subscribable calendar of a practice's bookings (the secret feed). */
-export function bookingFeed(name: string, events: CalendarEvent[], now: Date): string {
+export function bookingFeed(name: string, timeZone: string, events: CalendarEvent[], now: Date): string {
   const calendar = ical({ prodId: PRODUCT_ID, name, method: ICalCalendarMethod.PUBLISH, ttl: 15 * 60 });
+  withZone(calendar, timeZone);
   for (const event of events) addEvent(calendar, event, now, false);
   return calendar.toString();
 }

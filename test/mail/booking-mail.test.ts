@@ -61,6 +61,7 @@ describeEachDialect(
       expect(invite.event.start.toISOString()).toBe('2026-03-03T14:00:00.000Z');
       expect(invite.event.end!.toISOString()).toBe('2026-03-03T15:00:00.000Z');
       expect(invite.event.start.tz).toBe('America/New_York');
+      expect(invite.timeZones).toEqual(['America/New_York']);
       expect(invite.event.summary).toBe('Coaching session with Harbor Coaching');
 
       const [toPractitioner] = await mailsTo(smtp, setup.practitioner.email, 1);

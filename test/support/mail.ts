@@ -27,7 +27,7 @@ export function withSubject(mails: ParsedMail[], prefix: string): ParsedMail {
 }
 
 /** The calendar invite of a mail, parsed with node-ical: its METHOD and its one event. */
-export function inviteOf(mail: ParsedMail): { method: string | undefined; event: VEvent; files: number; calendarParts: number } {
+export function inviteOf(mail: ParsedMail): { method: string | undefined; event: VEvent; files: number; calendarParts: number; timeZones: string[] } {
   const parts = mail.attachments.filter((a) => a.contentType.startsWith('text/calendar') || a.contentType === 'application/ics');
   if (parts.length === 0) throw new Error(`no calendar part in "${mail.subject}"`);
   const parsed = ical.sync.parseICS(parts[0]!.content.toString('utf8'));
@@ -38,5 +38,9 @@ export function inviteOf(mail: ParsedMail): { method: string | undefined; event:
     event: events[0]!,
     files: mail.attachments.filter((a) => a.filename === 'invite.ics').length,
     calendarParts: mail.attachments.filter((a) => a.contentType.startsWith('text/calendar')).length,
+    /** The TZIDs of the VTIMEZONE blocks the invite carries. */
+    timeZones: Object.values(parsed)
+      .filter((c) => c?.type === 'VTIMEZONE')
+      .map((c) => String((c as { tzid?: unknown }).tzid)),
   };
 }
