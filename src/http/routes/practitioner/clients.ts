@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { clientLots, NO_CREDITS, totalCredits } from '../../../app/balances.js';
 import { listClients, createClient } from '../../../app/clients.js';
+import { eraseClient } from '../../../app/erase-client.js';
 import { adjustLot, clientOfPractice, grantCredits } from '../../../app/practitioner-credits.js';
 import { bookingView, clientView, feeView, ledgerEntryView, lotView, purchaseView } from '../../../app/views.js';
 import { CREDITS_MAX } from '../../../domain/ledger.js';
@@ -82,6 +83,23 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         fees: fees.map(feeView),
         ledger: ledger.map(ledgerEntryView),
       };
+    },
+  );
+
+  app.delete(
+    '/clients/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Erase a client’s personal data; their ledger and bookings keep their amounts',
+        params: IdParams,
+        response: { 200: Client, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { practiceId } = practitionerOf(request);
+      const client = await eraseClient(deps.db, practiceId, request.params.id, deps.clock.now());
+      return clientView(client, totalCredits(await clientLots(deps.db.kysely, practiceId, client.id)));
     },
   );
 
