@@ -220,6 +220,7 @@ type Action =
   | { kind: 'book' }
   | { kind: 'grant' }
   | { kind: 'adjust' }
+  | { kind: 'erase' }
   | { kind: 'cancel'; booking: Booking }
   | { kind: 'waive'; booking: Booking }
   | { kind: 'settle'; booking: Booking; how: 'complete' | 'no-show' };
@@ -300,6 +301,9 @@ export function ClientPage({ id }: { id: string }) {
           </button>
           <button type="button" className="button" onClick={() => setAction({ kind: 'adjust' })} disabled={detail.lots.length === 0}>
             Adjust
+          </button>
+          <button type="button" className="button" onClick={() => setAction({ kind: 'erase' })}>
+            Erase personal data
           </button>
         </div>
         {detail.lots.length === 0 ? (
@@ -447,6 +451,7 @@ export function ClientPage({ id }: { id: string }) {
       )}
       {action?.kind === 'grant' && <GrantDialog client={detail} packages={packages} onClose={() => setAction(null)} onDone={done} />}
       {action?.kind === 'adjust' && <AdjustDialog client={detail} tz={tz} onClose={() => setAction(null)} onDone={done} />}
+      {action?.kind === 'erase' && <EraseDialog client={detail} onClose={() => setAction(null)} onDone={done} />}
       {action?.kind === 'cancel' && <PractitionerCancelDialog booking={action.booking} tz={tz} onClose={() => setAction(null)} onDone={done} />}
       {action?.kind === 'waive' && <WaiveDialog booking={action.booking} tz={tz} onClose={() => setAction(null)} onDone={done} />}
       {action?.kind === 'settle' && <SettleDialog booking={action.booking} how={action.how} tz={tz} onClose={() => setAction(null)} onDone={done} />}
@@ -629,6 +634,32 @@ function AdjustDialog({ client, tz, onClose, onDone }: { client: ClientDetail; t
           </button>
         </div>
       </form>
+    </Dialog>
+  );
+}
+
+/** The privacy request: the server keeps the ledger's amounts and replaces the person with a tombstone. */
+function EraseDialog({ client, onClose, onDone }: { client: ClientDetail; onClose: () => void; onDone: (text: string) => void }) {
+  const { busy, error, run } = useAction();
+  const erase = () =>
+    run(async () => {
+      await api.delete<Client>(`/clients/${encodeURIComponent(client.id)}`);
+      onDone('Personal data erased. The history keeps its numbers.');
+    });
+  return (
+    <Dialog open onClose={onClose} title={`Erase ${client.name || client.email}?`}>
+      <div className="stack">
+        <p>Their name and email are replaced for good, they are signed out, and mail kept for them is blanked. Credits, sessions and the history keep their numbers.</p>
+        <ErrorBox error={error} />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Keep
+          </button>
+          <button type="button" className="button button-primary" onClick={() => void erase()} disabled={busy}>
+            {busy ? 'Erasing…' : 'Erase'}
+          </button>
+        </div>
+      </div>
     </Dialog>
   );
 }
