@@ -99,18 +99,20 @@ export async function grantLot(
   return row;
 }
 
-/** A client buys a package: pending, then paid at once (dev) or after the provider's checkout. */
-export async function purchasePackage(db: Db, provider: PaymentProvider | null, owner: Owner, packageId: string, now: Date) {
+/**
+ * A client buys a package, in the caller's transaction. The `dev` provider pays at once, so the
+ * purchase is recorded and confirmed together (one lot granted); a provider with a checkout page
+ * (Stripe, to come) leaves it pending until its webhook confirms it.
+ */
+export async function purchasePackage(trx: Trx, provider: PaymentProvider | null, owner: Owner, packageId: string, now: Date) {
   if (!provider) {
-    await db.write((trx) => activePackage(trx, owner.practiceId, packageId)); // 404 before 409
+    await activePackage(trx, owner.practiceId, packageId); // an unknown package is 404 first
     throw new DomainError('payments_not_configured', 'this practice cannot take payments online yet; ask your practitioner');
   }
-  const purchase = await db.write((trx) => insertPurchase(trx, owner, packageId, provider.name, now));
-  const pkg = await db.kysely.selectFrom('packages').selectAll().where('id', '=', packageId).executeTakeFirstOrThrow();
-  const started = await provider.checkout(purchase, pkg);
-  if (!started.paidNow) return { purchase, checkoutUrl: started.checkoutUrl };
-  await db.write((trx) => confirmPurchase(trx, purchase.id, started.paymentRef, { kind: 'system', id: null }, now));
-  const paid = await db.kysely.selectFrom('purchases').selectAll().where('id', '=', purchase.id).executeTakeFirstOrThrow();
+  const purchase = await insertPurchase(trx, owner, packageId, provider.name, now);
+  if (!provider.paysAtOnce) throw new DomainError('payments_not_configured', `the ${provider.name} provider cannot take this purchase yet`);
+  await confirmPurchase(trx, purchase.id, `${provider.name}_${purchase.id}`, { kind: 'system', id: null }, now);
+  const paid = await trx.selectFrom('purchases').selectAll().where('id', '=', purchase.id).executeTakeFirstOrThrow();
   return { purchase: paid, checkoutUrl: null };
 }
 

@@ -1,4 +1,3 @@
-import type { PackageRow, PurchaseRow } from '../db/schema.js';
 
 /**
  * The payment-provider port. `dev` pays at once (never in production); `manual` is a sale the
@@ -7,14 +6,14 @@ import type { PackageRow, PurchaseRow } from '../db/schema.js';
  */
 export interface PaymentProvider {
   readonly name: 'dev' | 'stripe';
-  /** Starts paying for a pending purchase: either paid now (`paymentRef`) or a URL to send the buyer to. */
-  checkout(purchase: PurchaseRow, pkg: PackageRow): Promise<{ paidNow: true; paymentRef: string } | { paidNow: false; checkoutUrl: string }>;
+  /**
+   * Settles within the purchase's own transaction, with no call out (dev). A provider with a
+   * checkout page creates it after commit and is confirmed later by its webhook.
+   */
+  readonly paysAtOnce: boolean;
 }
 
-export const devProvider: PaymentProvider = {
-  name: 'dev',
-  checkout: async (purchase) => ({ paidNow: true, paymentRef: `dev_${purchase.id}` }),
-};
+export const devProvider: PaymentProvider = { name: 'dev', paysAtOnce: true };
 
 /** The provider purchases go through, or null when none can take them (→ payments_not_configured). */
 export function choosePaymentProvider(options: { production: boolean; stripe: PaymentProvider | null }): PaymentProvider | null {

@@ -115,6 +115,19 @@ describeEachDialect('credits', (ctx) => {
     expect(refused.json().packages.map((p: { id: string }) => p.id)).not.toContain(onlyOther.id);
   });
 
+  it('buys once per Idempotency-Key: a repeated purchase answers the first and grants no second lot', async () => {
+    const setup = await setUpPractice(ctx);
+    const client = await signInClient(ctx, setup.practitioner.practice.slug);
+    const buy = () => ctx.app.inject({ method: 'POST', url: '/api/v1/me/purchases', headers: { ...client.headers, 'idempotency-key': 'buy-once' }, payload: { packageId: setup.pkg.id } });
+    const [first, second] = await Promise.all([buy(), buy()]);
+    expect(first.statusCode).toBe(201);
+    expect(second.json()).toEqual(first.json());
+    expect((await buy()).json()).toEqual(first.json());
+    const me = (await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: client.headers })).json();
+    expect(me.lots).toHaveLength(1);
+    expect(me.credits.available).toBe(5);
+  });
+
   it('grants exactly one lot per confirmed payment, however often it is confirmed', async () => {
     const setup = await setUpPractice(ctx);
     const client = await signInClient(ctx, setup.practitioner.practice.slug);

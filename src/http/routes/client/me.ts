@@ -87,7 +87,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
       const caller = clientOf(request);
       const now = deps.clock.now();
       await runIdempotent(deps, request, reply, async (trx) => {
-        const { booking, service, credits } = await bookSession(deps.db, trx, { practiceId: caller.practiceId, clientId: caller.clientId, serviceId: request.body.serviceId, start: new Date(request.body.start), actor: actorOf(caller.clientId), mail: deps.config, ...(request.body.payment === 'single' ? { single: { paidNow: deps.payments?.name === 'dev' } } : {}) }, now);
+        const { booking, service, credits } = await bookSession(deps.db, trx, { practiceId: caller.practiceId, clientId: caller.clientId, serviceId: request.body.serviceId, start: new Date(request.body.start), actor: actorOf(caller.clientId), mail: deps.config, ...(request.body.payment === 'single' ? { single: { paidNow: deps.payments?.paysAtOnce === true } } : {}) }, now);
         return { status: 201, body: { booking: bookingView(booking, service.name), credits } };
       }, () => deps.mail.kick());
     },
@@ -153,9 +153,10 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
     },
     async (request, reply) => {
       const caller = clientOf(request);
-      const { purchase, checkoutUrl } = await purchasePackage(deps.db, deps.payments, { practiceId: caller.practiceId, clientId: caller.clientId }, request.body.packageId, deps.clock.now());
-      deps.mail.kick();
-      return reply.code(201).send({ purchase: purchaseView(purchase), checkoutUrl });
+      await runIdempotent(deps, request, reply, async (trx) => {
+        const { purchase, checkoutUrl } = await purchasePackage(trx, deps.payments, { practiceId: caller.practiceId, clientId: caller.clientId }, request.body.packageId, deps.clock.now());
+        return { status: 201, body: { purchase: purchaseView(purchase), checkoutUrl } };
+      }, () => deps.mail.kick());
     },
   );
 
