@@ -1,4 +1,4 @@
-import type { Db, Trx } from '../db/create-db.js';
+import type { Trx } from '../db/create-db.js';
 import type { LotRow, PurchaseRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { iso } from '../domain/instants.js';
