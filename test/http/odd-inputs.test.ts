@@ -3,7 +3,7 @@ import { describeEachDialect } from '../support/app.js';
 import { setUpPractice, signInClient } from '../support/scenario.js';
 
 describeEachDialect('odd but valid inputs (extreme limits, far dates, DST edges, foreign ids)', (ctx) => {
-  it('never answers 5xx, whatever the valid input'), async () => {
+  it('never answers 5xx, whatever the valid input', async () => {
     const { practitioner, service, pkg } = await setUpPractice(ctx);
     const client = await signInClient(ctx, practitioner.practice.slug);
     const h = practitioner.headers;
