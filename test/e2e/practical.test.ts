@@ -548,4 +548,46 @@ suite('the practical test in the browser', () => {
       await context.close();
     }
   }, 60_000);
+
+  it('a new client pays for one session alone, and the practitioner later erases their personal data', async () => {
+    const { context, page: c } = await openContext(PHONE);
+    const p = practitioner.page;
+    const email = 'jo@example.com';
+    try {
+      await c.goto(`${base}/${SLUG}`);
+      await c.getByRole('button', { name: /^Coaching session/ }).click();
+      await c.locator('.times .time').first().click();
+      await c.getByLabel('Email', { exact: true }).fill(email);
+      await c.getByLabel('Your name').fill('Jo Park');
+      await c.getByRole('button', { name: 'Send me a code' }).click();
+      await c.getByLabel('Code').fill(await signInCode(email));
+      await c.getByRole('button', { name: 'Continue' }).click();
+      await c.getByRole('heading', { name: 'You have no credits left for this session' }).waitFor();
+      await c.getByRole('button', { name: 'Pay $90 and book' }).click();
+      await c.getByRole('heading', { name: 'You’re booked' }).waitFor();
+      const jo = await db.kysely.selectFrom('clients').select('id').where('email', '=', email).executeTakeFirstOrThrow();
+      const booking = await db.kysely.selectFrom('bookings').selectAll().where('client_id', '=', jo.id).executeTakeFirstOrThrow();
+      expect([booking.payment_kind, booking.credits, booking.status]).toEqual(['single', 0, 'confirmed']);
+
+      // Erasing waits for upcoming sessions to be cancelled.
+      await p.goto(`${base}/app/clients/${jo.id}`);
+      await p.getByRole('heading', { name: 'Jo Park', level: 1 }).waitFor();
+      await p.getByRole('button', { name: 'Erase personal data' }).click();
+      const dialog = p.getByRole('dialog', { name: 'Erase Jo Park?' });
+      await expectAccessible(p, 'erase dialog');
+      await dialog.getByRole('button', { name: 'Erase', exact: true }).click();
+      await dialog.getByText('upcoming sessions', { exact: false }).waitFor();
+      await dialog.getByRole('button', { name: 'Keep' }).click();
+      const cancelled = await p.request.post(`${base}/api/v1/bookings/${booking.id}/cancel`, { data: {} });
+      expect(cancelled.status()).toBe(200);
+      await p.reload();
+      await p.getByRole('button', { name: 'Erase personal data' }).click();
+      await p.getByRole('dialog', { name: 'Erase Jo Park?' }).getByRole('button', { name: 'Erase', exact: true }).click();
+      await p.getByText('Personal data erased.', { exact: false }).waitFor();
+      await p.getByRole('heading', { name: 'Erased client', level: 1 }).waitFor();
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
 });
