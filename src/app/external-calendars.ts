@@ -8,7 +8,7 @@ import { DAY_MS, iso, MINUTE_MS } from '../domain/instants.js';
 import { enqueueJob } from '../jobs/queue.js';
 import { isUniqueViolation } from './db-errors.js';
 import { newId } from './security.js';
-import { validation } from './sign-up.js';
+import { validation } from './field-errors.js';
 
 type Reader = Kysely<Schema> | Trx;
 

@@ -6,6 +6,11 @@ export interface FieldError {
   message: string;
 }
 
+/** The `validation_failed` error of one field. */
+export function validation(path: string, message: string): DomainError {
+  return new DomainError('validation_failed', `${path.slice(1)} ${message}`, { errors: [{ path, message }] });
+}
+
 /** Every invalid field of a body is reported at once (API.md), so checks collect before throwing. */
 export function throwIfAny(errors: FieldError[]): void {
   if (errors.length === 0) return;

@@ -1,4 +1,4 @@
-import { validation } from './sign-up.js';
+import { validation } from './field-errors.js';
 
 /**
  * Opaque offset cursors, for lists ordered by something other than creation (time, name).

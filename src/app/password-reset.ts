@@ -4,7 +4,7 @@ import { enqueueMail } from '../mail/outbox.js';
 import { assertWithinLimits, countHit } from './rate-limit.js';
 import { authBuckets, type AuthLimits } from './log-in.js';
 import { hashPassword, newSecret, sha256 } from './security.js';
-import { validation } from './sign-up.js';
+import { validation } from './field-errors.js';
 
 export const PASSWORD_RESET_TTL_MS = HOUR_MS;
 

@@ -6,7 +6,7 @@ import { lotExpiresAt } from '../domain/lots.js';
 import { clientLots } from './balances.js';
 import { appendEntries, type Actor } from './ledger-writes.js';
 import { grantLot, recordManualSale } from './purchases.js';
-import { validation } from './sign-up.js';
+import { validation } from './field-errors.js';
 import { expireReturnedCredits, loadBooking } from './settle-booking.js';
 
 type Owner = { practiceId: string; clientId: string };

@@ -6,6 +6,7 @@ import { DEFAULT_POLICY } from '../domain/policy.js';
 import { hashPassword, newId } from './security.js';
 import { startSession } from './sessions.js';
 import { isUniqueViolation } from './db-errors.js';
+import { validation } from './field-errors.js';
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$/;
 /** Paths of our own that a practice's booking page `/{slug}` must never shadow. */
@@ -36,10 +37,6 @@ export function assertValidTimeZone(timeZone: string, path = '/timeZone'): void 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 export function assertValidCurrency(currency: string, path = '/currency'): void {
   if (!CURRENCIES.has(currency)) throw validation(path, 'is not an ISO 4217 currency');
-}
-
-export function validation(path: string, message: string): DomainError {
-  return new DomainError('validation_failed', `${path.slice(1)} ${message}`, { errors: [{ path, message }] });
 }
 
 /** Creates a user, their practice (with its calendar and empty hours) and a session. */

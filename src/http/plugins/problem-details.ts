@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FieldError } from '../../app/field-errors.js';
 import { DomainError, type ErrorCode } from '../../domain/errors.js';
 
 /** The one table from error code to HTTP status: an unmapped code does not compile. */
@@ -18,11 +19,6 @@ export const PROBLEMS: Record<ErrorCode, { status: number; title: string }> = {
   payments_not_configured: { status: 409, title: 'Payments not configured' },
   conflict: { status: 409, title: 'Conflict' },
 };
-
-export interface FieldError {
-  path: string;
-  message: string;
-}
 
 export function problemBody(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
   const { status, title } = PROBLEMS[code];

@@ -11,7 +11,7 @@ import type { AppDeps } from '../../build-app.js';
 import { Client, Package, Policy, Service } from '../../objects.js';
 import { CLIENT_COOKIE, setSessionCookie } from '../../plugins/auth.js';
 import { Body, Email, Id, LocalDate, Name, problemResponses } from '../../schemas.js';
-import { validation } from '../../../app/sign-up.js';
+import { validation } from '../../../app/field-errors.js';
 
 const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 40 }) }, { additionalProperties: false });
 const tags = ['public'];
