@@ -24,13 +24,19 @@ function bucketSum(bucket: keyof Buckets): RawBuilder<number> {
 const BUCKETS = ['granted', 'available', 'held', 'used', 'expired'] as const;
 
 /** Every lot of a client with its buckets, derived from the ledger. */
-export async function clientLots(db: Reader, practiceId: string, clientId: string): Promise<LotBalance[]> {
+export function clientLots(db: Reader, practiceId: string, clientId: string): Promise<LotBalance[]> {
+  return lotsOfClients(db, practiceId, [clientId]);
+}
+
+/** The lots of several clients at once, oldest first. */
+export async function lotsOfClients(db: Reader, practiceId: string, clientIds: string[]): Promise<LotBalance[]> {
+  if (clientIds.length === 0) return [];
   const sums = db
     .selectFrom('ledger_entries')
     .select('lot_id')
     .select(BUCKETS.map((b) => bucketSum(b).as(b)))
     .where('practice_id', '=', practiceId)
-    .where('client_id', '=', clientId)
+    .where('client_id', 'in', clientIds)
     .groupBy('lot_id')
     .as('e');
   const rows = await db
@@ -39,7 +45,7 @@ export async function clientLots(db: Reader, practiceId: string, clientId: strin
     .selectAll('l')
     .select(BUCKETS.map((b) => sql<number>`coalesce(e.${sql.ref(b)}, 0)`.as(b)))
     .where('l.practice_id', '=', practiceId)
-    .where('l.client_id', '=', clientId)
+    .where('l.client_id', 'in', clientIds)
     .orderBy('l.created_at')
     .orderBy('l.id')
     .execute();

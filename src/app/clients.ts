@@ -3,7 +3,7 @@ import type { Db } from '../db/create-db.js';
 import type { ClientRow, Schema } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { DAY_MS, iso } from '../domain/instants.js';
-import { clientLots, creditsByClient, NO_CREDITS } from './balances.js';
+import { creditsByClient, lotsOfClients, NO_CREDITS } from './balances.js';
 import { isUniqueViolation } from './db-errors.js';
 import { newId } from './security.js';
 import { offsetOf, offsetPage } from './offset-cursor.js';
@@ -70,11 +70,13 @@ export async function listClients(db: Kysely<Schema>, practiceId: string, page: 
 async function expiringSoon(db: Kysely<Schema>, practiceId: string, clientIds: string[], now: Date) {
   const result = new Map<string, { credits: number; expiresAt: string }>();
   const horizon = iso(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS);
-  const soon = await db.selectFrom('lots').select('client_id').distinct().where('practice_id', '=', practiceId).where('client_id', 'in', clientIds).where('expires_at', '>', iso(now)).where('expires_at', '<=', horizon).execute();
-  for (const { client_id } of soon) {
-    const lots = (await clientLots(db, practiceId, client_id)).filter((l) => l.available > 0 && l.expires_at !== null && l.expires_at > iso(now) && l.expires_at <= horizon);
-    if (lots.length === 0) continue;
-    result.set(client_id, { credits: lots.reduce((n, l) => n + l.available, 0), expiresAt: lots.map((l) => l.expires_at!).sort()[0]! });
+  const expiring = (await lotsOfClients(db, practiceId, clientIds)).filter((l) => l.available > 0 && l.expires_at !== null && l.expires_at > iso(now) && l.expires_at <= horizon);
+  for (const lot of expiring) {
+    const seen = result.get(lot.client_id);
+    result.set(lot.client_id, {
+      credits: (seen?.credits ?? 0) + lot.available,
+      expiresAt: seen && seen.expiresAt < lot.expires_at! ? seen.expiresAt : lot.expires_at!,
+    });
   }
   return result;
 }
