@@ -73,7 +73,10 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
     draws.map((d) => ({ lot_id: d.lotId, kind: 'hold' as const, amount: d.credits, booking_id: booking.id })),
     now,
   );
-  const after = totalCredits(await clientLots(trx, input.practiceId, input.clientId));
+  // The holds just written move exactly `held` credits from available to held.
+  const before = totalCredits(lots);
+  const held = draws.reduce((n, d) => n + d.credits, 0);
+  const after = { ...before, available: before.available - held, held: before.held + held };
   await notifyBooked(trx, { booking, practice, service, credits: after }, input.mail, now);
   return { booking, service, practice, credits: after };
 }
