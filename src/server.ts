@@ -1,6 +1,6 @@
 import { systemClock } from './clock.js';
 import { loadConfig } from './config.js';
-import { createDb } from './db/create-db.js';
+import { assertWriteIsolation, createDb } from './db/create-db.js';
 import { migrateToLatest } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
 
@@ -8,6 +8,7 @@ import { buildApp } from './http/build-app.js';
 const config = loadConfig();
 const db = createDb(config.databaseUrl);
 await migrateToLatest(db);
+await assertWriteIsolation(db);
 const app = await buildApp({ config, db, clock: systemClock });
 
 let closing = false;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
   CompiledQuery,
+  sql,
   Kysely,
   PostgresDialect,
   SqliteAdapter,
@@ -12,6 +13,7 @@ import {
   type DatabaseConnection,
   type Dialect,
   type Transaction,
+  type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
 import type { Schema } from './schema.js';
@@ -27,8 +29,19 @@ export type LockableTable = 'clients' | 'calendars';
 export interface Db {
   readonly kysely: Kysely<Schema>;
   readonly dialect: DialectName;
-  /** One write transaction: `BEGIN IMMEDIATE` on SQLite, READ COMMITTED plus row locks on PostgreSQL. */
+  /**
+   * One write transaction: `BEGIN IMMEDIATE` on SQLite; on PostgreSQL READ COMMITTED, set on every
+   * transaction rather than inherited from the server, plus row locks. The locking design (lock the
+   * rows that decide, then re-read) is correct only under READ COMMITTED: under REPEATABLE READ the
+   * re-reads after a lock wait would not see the winner's rows.
+   */
   write<T>(work: (trx: Trx) => Promise<T>): Promise<T>;
+  /**
+   * One consistent read-only snapshot for reads that must agree with each other (verify):
+   * REPEATABLE READ READ ONLY on PostgreSQL, a deferred read transaction on SQLite (WAL gives it a
+   * snapshot at its first read without blocking writers).
+   */
+  readSnapshot<T>(work: (trx: Trx) => Promise<T>): Promise<T>;
   /**
    * Locks the row that decides a write (a client's credits, a practice's calendar) until commit.
    * On SQLite the whole database is already locked by `BEGIN IMMEDIATE`, so this is a no-op.
@@ -42,6 +55,11 @@ export interface Db {
 const SQLITE_STATEMENT_CACHE_MAX = 500;
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 const PG_POOL_MAX = 10;
+/** A booking waits this long for a row another transaction holds, then fails instead of queueing for ever. */
+export const PG_LOCK_TIMEOUT_MS = 5_000;
+export const PG_STATEMENT_TIMEOUT_MS = 30_000;
+/** A transaction left open by a stuck process stops holding its locks after this long. */
+export const PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
 export function createDb(databaseUrl: string): Db {
   if (databaseUrl.startsWith('postgres://') || databaseUrl.startsWith('postgresql://')) {
@@ -66,6 +84,8 @@ function createSqliteDb(file: string): Db {
     dialect: 'sqlite',
     supportsSkipLocked: false,
     write: (work) => kysely.transaction().execute(work),
+    // Kysely's access mode is PostgreSQL-only; the driver reads it to begin a deferred transaction.
+    readSnapshot: (work) => kysely.transaction().setAccessMode('read only').execute(work),
     lockRow: async () => {},
     close: () => kysely.destroy(),
   };
@@ -76,8 +96,9 @@ function createSqliteDb(file: string): Db {
  * first write; a second process writing meanwhile then fails with SQLITE_BUSY instead of waiting.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
+    // A read-only snapshot takes no write lock: a plain (deferred) BEGIN.
+    await connection.executeQuery(CompiledQuery.raw(settings?.accessMode === 'read only' ? 'begin' : 'begin immediate'));
   }
 }
 
@@ -113,6 +134,9 @@ function createPostgresDb(url: string): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: PG_POOL_MAX,
+    lock_timeout: PG_LOCK_TIMEOUT_MS,
+    statement_timeout: PG_STATEMENT_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: PG_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     // Counts (int8) come back as strings by default; ours are small, return numbers like SQLite.
     types: {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
@@ -127,10 +151,23 @@ function createPostgresDb(url: string): Db {
     kysely,
     dialect: 'postgres',
     supportsSkipLocked: true,
-    write: (work) => kysely.transaction().execute(work),
+    write: (work) => kysely.transaction().setIsolationLevel('read committed').execute(work),
+    readSnapshot: (work) => kysely.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(work),
+    // NO KEY UPDATE: excludes other lockers of the row, but not the KEY SHARE locks that inserts
+    // referencing it take (a sign-in's session, a purchase), so those do not queue behind a booking.
     lockRow: async (trx, table, id) => {
-      await trx.selectFrom(table).select('id').where('id', '=', id).forUpdate().execute();
+      await trx.selectFrom(table).select('id').where('id', '=', id).forNoKeyUpdate().execute();
     },
     close: () => kysely.destroy(),
   };
+}
+
+/**
+ * Refuses to serve when write transactions would not run READ COMMITTED (a driver or proxy that
+ * drops `SET TRANSACTION`): bookings would then oversell seats and double-spend credits.
+ */
+export async function assertWriteIsolation(db: Db): Promise<void> {
+  if (db.dialect !== 'postgres') return;
+  const level = await db.write(async (trx) => (await sql<{ transaction_isolation: string }>`show transaction_isolation`.execute(trx)).rows[0]?.transaction_isolation);
+  if (level !== 'read committed') throw new Error(`write transactions run "${level}", not "read committed": bookings would not be safe`);
 }
