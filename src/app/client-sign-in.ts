@@ -1,11 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db } from '../db/create-db.js';
 import type { PracticeRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { iso, MINUTE_MS } from '../domain/instants.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { authBuckets, type AuthLimits } from './log-in.js';
-import { assertWithinLimits, countHit } from './rate-limit.js';
+import { reserve, type RateBucket } from './rate-limit.js';
 import { newId, sixDigitCode } from './security.js';
 import { startSession } from './sessions.js';
 
@@ -27,9 +28,7 @@ export async function requestLoginCode(
 ): Promise<void> {
   const practice = await practiceBySlug(db, input.slug);
   const email = input.email.trim().toLowerCase();
-  const buckets = authBuckets(limits, `code:${practice.id}:${email}`, input.ip);
-  await assertWithinLimits(db, buckets, now);
-  await countHit(db, buckets, now);
+  await reserve(db, authBuckets(limits, `code:${practice.id}:${email}`, input.ip), now);
   const code = sixDigitCode();
   const salt = randomBytes(16).toString('hex');
   await db.write(async (trx) => {
@@ -62,44 +61,63 @@ export async function requestLoginCode(
 
 /**
  * Checks a code against the newest unused one for the email (5 attempts, 10 minutes), then finds or
- * creates the client and starts a client session.
+ * creates the client and starts a client session. An attempt is counted by the same statement that
+ * checks one is left, so concurrent guesses cannot all read "0 attempts so far".
  */
 export async function verifyLoginCode(db: Db, input: { slug: string; email: string; code: string; ip: string }, limits: AuthLimits, now: Date) {
   const practice = await practiceBySlug(db, input.slug);
   const email = input.email.trim().toLowerCase();
-  const ipBucket = authBuckets(limits, `code:${practice.id}:${email}`, input.ip).slice(1);
-  await assertWithinLimits(db, ipBucket, now);
-  const latest = await db.kysely
-    .selectFrom('login_codes')
-    .selectAll()
-    .where('practice_id', '=', practice.id)
-    .where('email', '=', email)
-    .where('used_at', 'is', null)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .executeTakeFirst();
-  const usable = latest && latest.expires_at > iso(now) && latest.attempts < LOGIN_CODE_ATTEMPTS_MAX;
-  if (!usable || !codeMatches(latest.code_hash, input.code)) {
-    if (usable) await db.write((trx) => trx.updateTable('login_codes').set({ attempts: latest.attempts + 1 }).where('id', '=', latest.id).execute());
-    await countHit(db, ipBucket, now);
+  const reservation = await reserve(db, verifyBuckets(limits, practice.id, email, input.ip), now);
+  const attempt = await db.write((trx) =>
+    trx
+      .updateTable('login_codes')
+      .set({ attempts: sql`attempts + 1` })
+      .where('id', '=', (eb) =>
+        eb
+          .selectFrom('login_codes')
+          .select('id')
+          .where('practice_id', '=', practice.id)
+          .where('email', '=', email)
+          .where('used_at', 'is', null)
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(1),
+      )
+      .where('attempts', '<', LOGIN_CODE_ATTEMPTS_MAX)
+      .where('expires_at', '>', iso(now))
+      .returning(['id', 'code_hash', 'name'])
+      .executeTakeFirst(),
+  );
+  if (!attempt || !codeMatches(attempt.code_hash, input.code)) {
     throw new DomainError('unauthenticated', 'that code is wrong or has expired; ask for a new one');
   }
-  return db.write(async (trx) => {
+  const signedIn = await db.write(async (trx) => {
     const claimed = await trx
       .updateTable('login_codes')
       .set({ used_at: iso(now) })
-      .where('id', '=', latest.id)
+      .where('id', '=', attempt.id)
       .where('used_at', 'is', null)
       .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1) throw new DomainError('unauthenticated', 'that code was already used');
     let client = await trx.selectFrom('clients').selectAll().where('practice_id', '=', practice.id).where('email', '=', email).executeTakeFirst();
     if (!client) {
-      client = { id: newId(), practice_id: practice.id, email, name: latest.name?.trim() || email.split('@')[0]!, created_at: iso(now) };
+      client = { id: newId(), practice_id: practice.id, email, name: attempt.name?.trim() || email.split('@')[0]!, created_at: iso(now) };
       await trx.insertInto('clients').values(client).execute();
     }
     const secret = await startSession(trx, { kind: 'client', practiceId: practice.id, clientId: client.id }, now);
     return { client, secret };
   });
+  await reservation.release();
+  return signedIn;
+}
+
+/**
+ * Wrong codes per address, and per email from every address: an email may burn every code it can
+ * ask for (5 attempts each), no more, however many addresses guess.
+ */
+function verifyBuckets(limits: AuthLimits, practiceId: string, email: string, ip: string): RateBucket[] {
+  const [account, address] = authBuckets(limits, `verify:${practiceId}:${email}`, ip) as [RateBucket, RateBucket];
+  return [{ ...account, limit: account.limit * LOGIN_CODE_ATTEMPTS_MAX }, address];
 }
 
 function hashCode(salt: string, code: string): string {

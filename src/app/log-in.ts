@@ -1,6 +1,6 @@
 import type { Db } from '../db/create-db.js';
 import { DomainError } from '../domain/errors.js';
-import { assertWithinLimits, countHit, type RateBucket } from './rate-limit.js';
+import { reserve, type RateBucket } from './rate-limit.js';
 import { sha256, verifyAgainstDummy, verifyPassword } from './security.js';
 import { startSession } from './sessions.js';
 
@@ -9,16 +9,37 @@ export interface AuthLimits {
   ipPerMin: number;
 }
 
+const ACCOUNT_WINDOW_MS = 15 * 60_000;
+const IP_WINDOW_MS = 60_000;
+/**
+ * Password failures for one account from every address together may reach this many times the
+ * per-address limit: high enough that a stranger cannot lock the owner out, low enough that a
+ * botnet gets a few dozen guesses per quarter hour.
+ */
+export const ACCOUNT_WIDE_LOGIN_FACTOR = 4;
+
+/** Requests for one account (an email's codes or resets) and requests from one address. */
 export function authBuckets(limits: AuthLimits, account: string, ip: string): RateBucket[] {
   return [
-    { key: `account:${account}`, limit: limits.accountPer15Min, windowMs: 15 * 60_000 },
-    { key: `ip:${ip}`, limit: limits.ipPerMin, windowMs: 60_000 },
+    { key: `account:${account}`, limit: limits.accountPer15Min, windowMs: ACCOUNT_WINDOW_MS },
+    { key: `ip:${ip}`, limit: limits.ipPerMin, windowMs: IP_WINDOW_MS },
+  ];
+}
+
+/** The strict limit is per (account, address), so failures elsewhere do not lock the owner out. */
+function loginBuckets(limits: AuthLimits, email: string, ip: string): RateBucket[] {
+  return [
+    { key: `login:${email}|${ip}`, limit: limits.accountPer15Min, windowMs: ACCOUNT_WINDOW_MS },
+    { key: `login:${email}`, limit: limits.accountPer15Min * ACCOUNT_WIDE_LOGIN_FACTOR, windowMs: ACCOUNT_WINDOW_MS },
+    { key: `ip:${ip}`, limit: limits.ipPerMin, windowMs: IP_WINDOW_MS },
   ];
 }
 
 /**
- * Password login. Failures count against the email and the address; successes do not,
- * so a clinic's shared Wi-Fi is not locked out by its own staff.
+ * Password login. A slot is reserved in every bucket before the password is checked (so concurrent
+ * guesses cannot all pass a half-full bucket), and given back on success: failures count against
+ * the email and the address, successes do not, so a clinic's shared Wi-Fi is not locked out by its
+ * own staff.
  */
 export async function logIn(
   db: Db,
@@ -27,14 +48,11 @@ export async function logIn(
   now: Date,
 ) {
   const email = input.email.trim().toLowerCase();
-  const buckets = authBuckets(limits, `login:${email}`, input.ip);
-  await assertWithinLimits(db, buckets, now);
+  const reservation = await reserve(db, loginBuckets(limits, email, input.ip), now);
   const user = await db.kysely.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   const ok = user ? await verifyPassword(user.password_hash, input.password) : await verifyAgainstDummy(input.password);
-  if (!user || !ok) {
-    await countHit(db, buckets, now);
-    throw new DomainError('unauthenticated', 'wrong email or password');
-  }
+  if (!user || !ok) throw new DomainError('unauthenticated', 'wrong email or password');
+  await reservation.release();
   return db.write(async (trx) => {
     // Rotate: a session id known before login is never the one after it.
     if (input.previousSecret) {

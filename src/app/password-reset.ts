@@ -1,7 +1,7 @@
 import type { Db } from '../db/create-db.js';
 import { HOUR_MS, iso } from '../domain/instants.js';
 import { enqueueMail } from '../mail/outbox.js';
-import { assertWithinLimits, countHit } from './rate-limit.js';
+import { reserve } from './rate-limit.js';
 import { authBuckets, type AuthLimits } from './log-in.js';
 import { hashPassword, newSecret, sha256 } from './security.js';
 import { validation } from './field-errors.js';
@@ -17,8 +17,7 @@ export async function requestPasswordReset(
 ): Promise<void> {
   const email = input.email.trim().toLowerCase();
   const buckets = authBuckets(options.limits, `reset:${email}`, input.ip);
-  await assertWithinLimits(db, buckets, now);
-  await countHit(db, buckets, now);
+  await reserve(db, buckets, now);
   const user = await db.kysely.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   if (!user) return;
   const token = newSecret('tbr');

@@ -151,19 +151,34 @@ describeEachDialect('practitioner accounts', (ctx) => {
 describeEachDialect(
   'login rate limits',
   (ctx) => {
-    it('locks an account after 5 failures in 15 minutes with Retry-After, counted in the database', async () => {
+    it('locks an account from one address after 5 failures in 15 minutes with Retry-After, counted in the database', async () => {
       const p = await signUpPractitioner(ctx);
       for (let i = 0; i < 5; i++) {
-        const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: p.email, password: 'wrong password!' }, remoteAddress: `10.0.0.${i}` });
+        const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: p.email, password: 'wrong password!' }, remoteAddress: '10.0.0.1' });
         expect(res.statusCode).toBe(401);
       }
-      const locked = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: p.email, password: p.password }, remoteAddress: '10.0.1.1' });
+      const locked = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: p.email, password: p.password }, remoteAddress: '10.0.0.1' });
       expect(locked.statusCode).toBe(429);
       expect(locked.json().code).toBe('rate_limited');
       expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
       ctx.clock.advance(15 * 60_000);
-      const later = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: p.email, password: p.password }, remoteAddress: '10.0.1.1' });
+      const later = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: p.email, password: p.password }, remoteAddress: '10.0.0.1' });
       expect(later.statusCode).toBe(200);
+    });
+
+    it('does not let failures from other addresses lock the owner out, up to 4 times the per-address limit', async () => {
+      const p = await signUpPractitioner(ctx);
+      for (let i = 0; i < 5; i++) {
+        const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: p.email, password: 'wrong password!' }, remoteAddress: `10.0.2.${i}` });
+        expect(res.statusCode).toBe(401);
+      }
+      const owner = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: p.email, password: p.password }, remoteAddress: '10.0.3.1' });
+      expect(owner.statusCode).toBe(200);
+      for (let i = 5; i < 20; i++) {
+        await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: p.email, password: 'wrong password!' }, remoteAddress: `10.0.2.${i}` });
+      }
+      const everywhere = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: p.email, password: p.password }, remoteAddress: '10.0.3.1' });
+      expect(everywhere.statusCode).toBe(429);
     });
 
     it('limits failures per IP, where successes do not count', async () => {
