@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'credits_exhausted',
   'payments_not_configured',
   'conflict',
+  'busy',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

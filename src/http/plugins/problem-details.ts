@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FieldError } from '../../app/field-errors.js';
+import { isContentionTimeout } from '../../app/db-errors.js';
 import { DomainError, type ErrorCode } from '../../domain/errors.js';
 
 /** The one table from error code to HTTP status: an unmapped code does not compile. */
@@ -18,6 +19,7 @@ export const PROBLEMS: Record<ErrorCode, { status: number; title: string }> = {
   credits_exhausted: { status: 402, title: 'No credits cover this session' },
   payments_not_configured: { status: 409, title: 'Payments not configured' },
   conflict: { status: 409, title: 'Conflict' },
+  busy: { status: 503, title: 'Busy, try again' },
 };
 
 export function problemBody(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
@@ -61,6 +63,11 @@ export function registerProblemDetails(app: FastifyInstance): void {
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       request.log.info({ err: error }, 'client error');
       return sendProblem(reply, 'validation_failed', error.message, { errors: [{ path: '', message: error.message }] });
+    }
+    if (isContentionTimeout(error)) {
+      request.log.warn({ err: error }, 'gave up waiting for a lock');
+      reply.header('retry-after', '1');
+      return sendProblem(reply, 'busy', 'the practice is busy with another change; try again in a moment');
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply
