@@ -264,6 +264,8 @@ export interface JobRow {
   attempts: number;
   locked_until: string | null;
   last_error: string | null;
+  /** Failures in a row of a recurring sweep (it never becomes `failed`); 0 after a success. */
+  consecutive_failures: number;
   created_at: string;
 }
 

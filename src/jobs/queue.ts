@@ -3,8 +3,11 @@ import type { Db, Trx } from '../db/create-db.js';
 import type { JobRow } from '../db/schema.js';
 import { iso } from '../domain/instants.js';
 import { newId } from '../app/security.js';
+import { retryDelayMs } from '../domain/retry.js';
 
 export const JOB_ATTEMPTS_MAX = 8;
+/** A failing recurring sweep is retried at least this often, however long it has been failing. */
+export const RECURRING_RETRY_MAX_MS = 5 * 60_000;
 /** While one process runs a job, others leave it alone for this long. */
 export const JOB_LEASE_MS = 5 * 60_000;
 
@@ -22,6 +25,7 @@ export async function enqueueJob(trx: Trx, job: { kind: string; runAt: Date; pay
       attempts: 0,
       locked_until: null,
       last_error: null,
+      consecutive_failures: 0,
       created_at: iso(now),
     })
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
@@ -58,21 +62,60 @@ export async function claimDueJobs(db: Db, now: Date, limit: number): Promise<Jo
 export async function finishJob(db: Db, job: JobRow, next: { rerunAt: Date } | null): Promise<void> {
   await db.kysely
     .updateTable('jobs')
-    .set(next ? { status: 'pending', run_at: iso(next.rerunAt), attempts: 0, locked_until: null, last_error: null } : { status: 'done', locked_until: null })
+    .set(
+      next
+        ? { status: 'pending', run_at: iso(next.rerunAt), attempts: 0, locked_until: null, last_error: null, consecutive_failures: 0 }
+        : { status: 'done', locked_until: null },
+    )
     .where('id', '=', job.id)
     .execute();
 }
 
-export async function failJob(db: Db, job: JobRow, error: unknown, now: Date): Promise<void> {
-  const backoffMs = Math.min(60 * 60_000, 2 ** job.attempts * 1000);
+/**
+ * A one-off job is retried with backoff, then `failed` after JOB_ATTEMPTS_MAX attempts. A recurring
+ * sweep never is: a dead sweep would stop completion or expiry for every practice, silently. It
+ * keeps retrying (backoff capped at RECURRING_RETRY_MAX_MS) and counts its failures in a row,
+ * which the health check reports.
+ */
+export async function failJob(db: Db, job: JobRow, error: unknown, now: Date, options: { recurring: boolean }): Promise<void> {
+  const lastError = String(error).slice(0, 1000);
+  const set = options.recurring
+    ? {
+        status: 'pending' as const,
+        attempts: 0,
+        consecutive_failures: job.consecutive_failures + 1,
+        run_at: iso(now.getTime() + retryDelayMs(job.consecutive_failures + 1, RECURRING_RETRY_MAX_MS)),
+      }
+    : {
+        status: job.attempts >= JOB_ATTEMPTS_MAX ? ('failed' as const) : ('pending' as const),
+        run_at: iso(now.getTime() + retryDelayMs(job.attempts, 60 * 60_000)),
+      };
   await db.kysely
     .updateTable('jobs')
-    .set({
-      status: job.attempts >= JOB_ATTEMPTS_MAX ? 'failed' : 'pending',
-      run_at: iso(now.getTime() + backoffMs),
-      locked_until: null,
-      last_error: String(error).slice(0, 1000),
-    })
+    .set({ ...set, locked_until: null, last_error: lastError })
     .where('id', '=', job.id)
     .execute();
+}
+
+/** Recurring sweeps failing this many times in a row are reported by /healthz. */
+export const SWEEP_FAILURES_REPORTED = 3;
+
+export interface JobHealth {
+  failingSweeps: { kind: string; consecutiveFailures: number; lastError: string | null }[];
+  failedJobs: number;
+}
+
+export async function jobHealth(db: Db): Promise<JobHealth> {
+  const failing = await db.kysely
+    .selectFrom('jobs')
+    .select(['kind', 'consecutive_failures', 'last_error'])
+    .where('dedupe_key', 'like', 'recurring:%')
+    .where('consecutive_failures', '>=', SWEEP_FAILURES_REPORTED)
+    .orderBy('kind')
+    .execute();
+  const { failed } = await db.kysely.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('failed')).where('status', '=', 'failed').executeTakeFirstOrThrow();
+  return {
+    failingSweeps: failing.map((j) => ({ kind: j.kind, consecutiveFailures: j.consecutive_failures, lastError: j.last_error })),
+    failedJobs: Number(failed),
+  };
 }

@@ -69,7 +69,7 @@ export function createJobRunner(deps: AppDeps, extraHandlers: Record<string, Han
         if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
         await finishJob(deps.db, job, await handler(deps, JSON.parse(job.payload_json), now));
       } catch (error) {
-        await failJob(deps.db, job, error, now);
+        await failJob(deps.db, job, error, now, { recurring: job.kind in RECURRING });
       }
     }
     await deps.mail.deliverDue();

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/create-db.js';
 import { iso, MINUTE_MS } from '../domain/instants.js';
+import { retryDelayMs } from '../domain/retry.js';
 
 const BATCH_SIZE = 20;
 const ATTEMPTS_MAX = 10;
@@ -78,7 +79,7 @@ export function createMailDelivery(options: {
         handled++;
       } catch (error) {
         const attempts = mail.attempts + 1;
-        const backoffMs = Math.min(60 * MINUTE_MS, 2 ** attempts * 1000);
+        const backoffMs = retryDelayMs(attempts, 60 * MINUTE_MS);
         log.warn({ err: error, mailId: mail.id, attempts }, 'mail delivery failed');
         await db.kysely
           .updateTable('mail_outbox')

@@ -5,7 +5,7 @@ describeEachDialect('HTTP conventions', (ctx) => {
   it('answers /healthz after checking the database', async () => {
     const res = await ctx.app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ok', database: ctx.dialect });
+    expect(res.json()).toEqual({ status: 'ok', database: ctx.dialect, jobs: { failingSweeps: [], failedJobs: 0 } });
   });
 
   it('puts a request id on every response, keeping a harmless one the caller sent', async () => {
