@@ -7,6 +7,12 @@ export interface Config {
   mailFrom: string;
   publicUrl: string;
   production: boolean;
+  /**
+   * The dev outbox page and the dev payment provider (which mints paid credits for free). On only
+   * when asked for: NODE_ENV development or test, or NODE_ENV unset on a loopback-only server whose
+   * public URL is local too (a fresh clone's `npm start`). Never behind a public address.
+   */
+  devTools: boolean;
   rateLimitAccountPer15Min: number;
   rateLimitIpPerMin: number;
   trustProxy: string | number | boolean | undefined;
@@ -24,14 +30,17 @@ export interface Config {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const port = intFrom(env.PORT, 3000, 'PORT');
+  const host = env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   return {
     port,
-    host: env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    host,
     databaseUrl: env.DATABASE_URL ?? 'sqlite:./data/tallybook.db',
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM ?? 'Tallybook <no-reply@localhost>',
-    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicUrl,
     production,
+    devTools: devToolsEnabled(env.NODE_ENV, host, publicUrl),
     rateLimitAccountPer15Min: intFrom(env.RATE_LIMIT_ACCOUNT_PER_15_MIN, 5, 'RATE_LIMIT_ACCOUNT_PER_15_MIN'),
     rateLimitIpPerMin: intFrom(env.RATE_LIMIT_IP_PER_MIN, 60, 'RATE_LIMIT_IP_PER_MIN'),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
@@ -50,6 +59,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** Defaults for tests and embedding; every field can be overridden. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return { ...loadConfig({ NODE_ENV: 'test' }), logLevel: 'silent', runJobs: false, ...overrides };
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+function devToolsEnabled(nodeEnv: string | undefined, host: string, publicUrl: string): boolean {
+  if (nodeEnv === 'development' || nodeEnv === 'test') return true;
+  if (nodeEnv) return false;
+  let publicHost: string;
+  try {
+    publicHost = new URL(publicUrl).hostname;
+  } catch {
+    return false;
+  }
+  return LOOPBACK_HOSTS.has(host) && LOOPBACK_HOSTS.has(publicHost) && publicUrl.startsWith('http:');
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {

@@ -59,7 +59,7 @@ export async function buildApp(input: Omit<AppDeps, 'mail' | 'payments'> & { mai
 
   const deps: AppDeps = {
     ...input,
-    payments: input.payments !== undefined ? input.payments : choosePaymentProvider({ production: config.production, stripe: null }),
+    payments: input.payments !== undefined ? input.payments : choosePaymentProvider({ devTools: config.devTools, stripe: null }),
     mail: input.mail ?? createMailDelivery({ db: input.db, clock: input.clock, smtpUrl: config.smtpUrl, from: config.mailFrom, log: app.log }),
   };
   app.decorate('deps', deps);
@@ -98,7 +98,7 @@ export async function buildApp(input: Omit<AppDeps, 'mail' | 'payments'> & { mai
       await api.register(clientRoutes, { deps });
       await api.register(bookingRoutes, { deps });
       await api.register(calendarRoutes, { deps });
-      if (!config.production) await api.register(devRoutes, { deps });
+      if (config.devTools) await api.register(devRoutes, { deps });
     },
     { prefix: '/api/v1' },
   );

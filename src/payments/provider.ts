@@ -1,6 +1,6 @@
 
 /**
- * The payment-provider port. `dev` pays at once (never in production); `manual` is a sale the
+ * The payment-provider port. `dev` pays at once (only with dev tools on: see Config.devTools); `manual` is a sale the
  * practitioner recorded as paid outside; `stripe` (later) answers with a Checkout URL and
  * confirms through its webhook.
  */
@@ -16,7 +16,7 @@ export interface PaymentProvider {
 export const devProvider: PaymentProvider = { name: 'dev', paysAtOnce: true };
 
 /** The provider purchases go through, or null when none can take them (→ payments_not_configured). */
-export function choosePaymentProvider(options: { production: boolean; stripe: PaymentProvider | null }): PaymentProvider | null {
+export function choosePaymentProvider(options: { devTools: boolean; stripe: PaymentProvider | null }): PaymentProvider | null {
   if (options.stripe) return options.stripe;
-  return options.production ? null : devProvider;
+  return options.devTools ? devProvider : null;
 }

@@ -157,6 +157,6 @@ describe('purchases without a payment provider', () => {
         expect((await ctx.app.inject({ method: 'GET', url: '/api/v1/dev/outbox' })).statusCode).toBe(404);
       });
     },
-    { config: { production: true } },
+    { config: { production: true, devTools: false } },
   );
 });

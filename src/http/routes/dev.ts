@@ -2,15 +2,25 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../build-app.js';
 import { Email, PAGE_LIMIT_MAX, problemResponses } from '../schemas.js';
+import { sendProblem } from '../plugins/problem-details.js';
 
-/** Outside production: the mail the product sent or kept, so it can be tried without an SMTP server. */
+/**
+ * With dev tools on (Config.devTools): the mail the product sent or kept, sign-in codes and reset
+ * links included, so it can be tried without an SMTP server. Never through a proxy: a request that
+ * was forwarded is answered as if the route did not exist.
+ */
 export const devRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined) {
+      return sendProblem(reply, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+    }
+  });
   app.get(
     '/dev/outbox',
     {
       schema: {
         tags: ['dev'],
-        summary: 'Mail kept or sent (not in production)',
+        summary: 'Mail kept or sent (dev tools only)',
         querystring: Type.Object({ to: Type.Optional(Email), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_LIMIT_MAX })) }, { additionalProperties: false }),
         response: {
           200: Type.Object({ items: Type.Array(Type.Object({ to: Type.String(), subject: Type.String(), text: Type.String(), createdAt: Type.String() })) }),
