@@ -1,3 +1,5 @@
+export type DevTools = 'explicit' | 'implicit' | false;
+
 /** Configuration from the environment (DESIGN.md §3). Only server.ts and CLIs read process.env. */
 export interface Config {
   port: number;
@@ -8,11 +10,12 @@ export interface Config {
   publicUrl: string;
   production: boolean;
   /**
-   * The dev outbox page and the dev payment provider (which mints paid credits for free). On only
-   * when asked for: NODE_ENV development or test, or NODE_ENV unset on a loopback-only server whose
-   * public URL is local too (a fresh clone's `npm start`). Never behind a public address.
+   * The dev outbox page and the dev payment provider (which mints paid credits for free).
+   * `explicit`: NODE_ENV is development or test. `implicit`: NODE_ENV unset on a loopback-only
+   * server whose public URL is local too (a fresh clone's `npm start`); then the outbox also
+   * refuses forwarded requests. Off otherwise: never behind a public address by default.
    */
-  devTools: boolean;
+  devTools: DevTools;
   rateLimitAccountPer15Min: number;
   rateLimitIpPerMin: number;
   trustProxy: string | number | boolean | undefined;
@@ -63,8 +66,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
-function devToolsEnabled(nodeEnv: string | undefined, host: string, publicUrl: string): boolean {
-  if (nodeEnv === 'development' || nodeEnv === 'test') return true;
+function devToolsEnabled(nodeEnv: string | undefined, host: string, publicUrl: string): DevTools {
+  if (nodeEnv === 'development' || nodeEnv === 'test') return 'explicit';
   if (nodeEnv) return false;
   let publicHost: string;
   try {
@@ -72,7 +75,7 @@ function devToolsEnabled(nodeEnv: string | undefined, host: string, publicUrl: s
   } catch {
     return false;
   }
-  return LOOPBACK_HOSTS.has(host) && LOOPBACK_HOSTS.has(publicHost) && publicUrl.startsWith('http:');
+  return LOOPBACK_HOSTS.has(host) && LOOPBACK_HOSTS.has(publicHost) && publicUrl.startsWith('http:') ? 'implicit' : false;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {

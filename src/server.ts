@@ -10,7 +10,7 @@ const db = createDb(config.databaseUrl);
 await migrateToLatest(db);
 await assertWriteIsolation(db);
 const app = await buildApp({ config, db, clock: systemClock });
-if (config.devTools) app.log.warn('dev tools on: /api/v1/dev/outbox shows every mail and the dev provider pays at once; set NODE_ENV=production for real use');
+if (config.devTools !== false) app.log.warn('dev tools on: /api/v1/dev/outbox shows every mail and the dev provider pays at once; set NODE_ENV=production for real use');
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {

@@ -98,7 +98,7 @@ export async function buildApp(input: Omit<AppDeps, 'mail' | 'payments'> & { mai
       await api.register(clientRoutes, { deps });
       await api.register(bookingRoutes, { deps });
       await api.register(calendarRoutes, { deps });
-      if (config.devTools) await api.register(devRoutes, { deps });
+      if (config.devTools !== false) await api.register(devRoutes, { deps });
     },
     { prefix: '/api/v1' },
   );

@@ -1,3 +1,5 @@
+import type { DevTools } from '../config.js';
+
 
 /**
  * The payment-provider port. `dev` pays at once (only with dev tools on: see Config.devTools); `manual` is a sale the
@@ -16,7 +18,7 @@ export interface PaymentProvider {
 export const devProvider: PaymentProvider = { name: 'dev', paysAtOnce: true };
 
 /** The provider purchases go through, or null when none can take them (→ payments_not_configured). */
-export function choosePaymentProvider(options: { devTools: boolean; stripe: PaymentProvider | null }): PaymentProvider | null {
+export function choosePaymentProvider(options: { devTools: DevTools; stripe: PaymentProvider | null }): PaymentProvider | null {
   if (options.stripe) return options.stripe;
-  return options.devTools ? devProvider : null;
+  return options.devTools !== false ? devProvider : null;
 }

@@ -6,9 +6,10 @@ import { setUpPractice } from '../support/scenario.js';
 
 describe('dev tools fail closed', () => {
   it.each([
-    ['a fresh clone: NODE_ENV unset, loopback, local public URL', {}, true],
-    ['NODE_ENV=development, even on every address', { NODE_ENV: 'development', HOST: '0.0.0.0' }, true],
-    ['NODE_ENV=test', { NODE_ENV: 'test' }, true],
+    ['a fresh clone: NODE_ENV unset, loopback, local public URL', {}, 'implicit'],
+    ['NODE_ENV unset, loopback, 127.0.0.1 public URL', { PUBLIC_URL: 'http://127.0.0.1:3000' }, 'implicit'],
+    ['NODE_ENV=development, even on every address', { NODE_ENV: 'development', HOST: '0.0.0.0' }, 'explicit'],
+    ['NODE_ENV=test', { NODE_ENV: 'test' }, 'explicit'],
     ['NODE_ENV unset, listening on every address', { HOST: '0.0.0.0' }, false],
     ['NODE_ENV unset, listening on a LAN address', { HOST: '192.168.1.20' }, false],
     ['NODE_ENV unset behind a proxy with a public URL', { PUBLIC_URL: 'https://book.example.com' }, false],
@@ -39,12 +40,23 @@ describeEachDialect(
   { config: { ...loadConfig({ PUBLIC_URL: 'https://book.example.com' }), logLevel: 'silent', runJobs: false } },
 );
 
-describeEachDialect('with dev tools on', (ctx) => {
-  it('never answers the outbox to a forwarded request', async () => {
-    expect((await ctx.app.inject({ method: 'GET', url: '/api/v1/dev/outbox' })).statusCode).toBe(200);
+describeEachDialect(
+  'with dev tools on by default (NODE_ENV unset)',
+  (ctx) => {
+    it('never answers the outbox to a forwarded request', async () => {
+      expect((await ctx.app.inject({ method: 'GET', url: '/api/v1/dev/outbox' })).statusCode).toBe(200);
+      const forwarded = await ctx.app.inject({ method: 'GET', url: '/api/v1/dev/outbox', headers: { 'x-forwarded-for': '203.0.113.5' } });
+      expect(forwarded.statusCode).toBe(404);
+      expect(forwarded.json().code).toBe('not_found');
+      expect((await ctx.app.inject({ method: 'GET', url: '/api/v1/dev/outbox', headers: { forwarded: 'for=203.0.113.5' } })).statusCode).toBe(404);
+    });
+  },
+  { config: { devTools: 'implicit' } },
+);
+
+describeEachDialect('with dev tools asked for (NODE_ENV=test)', (ctx) => {
+  it('answers the outbox to a forwarded request too', async () => {
     const forwarded = await ctx.app.inject({ method: 'GET', url: '/api/v1/dev/outbox', headers: { 'x-forwarded-for': '203.0.113.5' } });
-    expect(forwarded.statusCode).toBe(404);
-    expect(forwarded.json().code).toBe('not_found');
-    expect((await ctx.app.inject({ method: 'GET', url: '/api/v1/dev/outbox', headers: { forwarded: 'for=203.0.113.5' } })).statusCode).toBe(404);
+    expect(forwarded.statusCode).toBe(200);
   });
 });

@@ -6,12 +6,13 @@ import { sendProblem } from '../plugins/problem-details.js';
 
 /**
  * With dev tools on (Config.devTools): the mail the product sent or kept, sign-in codes and reset
- * links included, so it can be tried without an SMTP server. Never through a proxy: a request that
- * was forwarded is answered as if the route did not exist.
+ * links included, so it can be tried without an SMTP server. Unless asked for by NODE_ENV, never
+ * through a proxy: a forwarded request is answered as if the route did not exist.
  */
 export const devRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   app.addHook('onRequest', async (request, reply) => {
-    if (request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined) {
+    const forwarded = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
+    if (forwarded && deps.config.devTools !== 'explicit') {
       return sendProblem(reply, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
     }
   });
