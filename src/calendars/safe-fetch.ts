@@ -1,7 +1,8 @@
 import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 export const FETCH_TIMEOUT_MS = 10_000;
 export const FETCH_BYTES_MAX = 5 * 1024 * 1024;
@@ -12,40 +13,23 @@ export class FetchRefused extends Error {
   override name = 'FetchRefused';
 }
 
-const PRIVATE = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  PRIVATE.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  PRIVATE.addSubnet(network, prefix, 'ipv6');
+/**
+ * Only global unicast addresses may be fetched: an allow-list, so loopback, private, link-local,
+ * carrier-grade NAT, documentation, benchmarking, multicast and the IPv6 transition ranges that can
+ * reach IPv4 hosts (NAT64 64:ff9b::/96, 6to4, Teredo) are all refused, IPv4-mapped IPv6 included.
+ */
+export function isPrivateAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return true;
+  const parsed = ipaddr.parse(address);
+  const ip = parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress() ? (parsed as ipaddr.IPv6).toIPv4Address() : parsed;
+  return ip.range() !== 'unicast';
 }
 
-/** Loopback, private, link-local, multicast and unspecified addresses (IPv4-mapped IPv6 included). */
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return PRIVATE.check(address, 'ipv4');
-  if (family !== 6) return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return PRIVATE.check(mapped[1]!, 'ipv4');
-  return PRIVATE.check(address, 'ipv6');
+/** Ports a calendar may be served on: the web's own, or unprivileged ones (never SMTP, SSH…). */
+function allowedPort(url: URL): boolean {
+  if (url.port === '') return true;
+  const port = Number(url.port);
+  return port === 80 || port === 443 || port >= 1024;
 }
 
 /** Checks a URL before anything is fetched: http(s) only, and no literal private address unless allowed. */
@@ -58,6 +42,7 @@ export function checkUrl(raw: string, allowPrivate: boolean): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FetchRefused('must be an http or https URL');
   if (url.username || url.password) throw new FetchRefused('must not carry a user name or password');
+  if (!allowPrivate && !allowedPort(url)) throw new FetchRefused('must use port 80, 443 or one from 1024 up');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!allowPrivate && isIP(host) && isPrivateAddress(host)) throw new FetchRefused('points to a private or loopback address');
   return url;
@@ -70,9 +55,12 @@ export function checkUrl(raw: string, allowPrivate: boolean): URL {
 function guardedLookup(allowPrivate: boolean): LookupFunction {
   return ((hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) => {
     dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
-      if (error) return callback(error);
+      // One answer for "no such name" and "a private name": the error is shown to the practitioner
+      // and must not tell which internal names exist.
+      const unreachable = new FetchRefused(`${hostname} does not resolve to a public address`);
+      if (error) return callback(allowPrivate ? error : unreachable);
       const refused = allowPrivate ? undefined : addresses.find((a) => isPrivateAddress(a.address));
-      if (refused) return callback(new FetchRefused(`${hostname} resolves to a private or loopback address`));
+      if (refused) return callback(unreachable);
       if (options.all) return callback(null, addresses);
       const first = addresses[0];
       if (!first) return callback(new FetchRefused(`${hostname} has no address`));

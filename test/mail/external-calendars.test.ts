@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { busyIntervals } from '../../src/calendars/busy-times.js';
-import { FETCH_BYTES_MAX, FETCH_TIMEOUT_MS, fetchText, isPrivateAddress } from '../../src/calendars/safe-fetch.js';
+import { checkUrl, FETCH_BYTES_MAX, FETCH_TIMEOUT_MS, fetchText, isPrivateAddress } from '../../src/calendars/safe-fetch.js';
 import { describeEachDialect, TEST_START, type TestContext } from '../support/app.js';
 import { icsFile, startIcsServer } from '../support/ics-server.js';
 import { expectInvariants, setUpPractice, slotStarts } from '../support/scenario.js';
@@ -98,6 +98,15 @@ describe('fetching a calendar URL', () => {
     ['::ffff:127.0.0.1', true],
     ['fd00::1', true],
     ['fe80::1', true],
+    ['100.64.0.1', true],
+    ['192.0.2.1', true],
+    ['198.51.100.3', true],
+    ['203.0.113.9', true],
+    ['64:ff9b::a9fe:a9fe', true],
+    ['2002:7f00:1::1', true],
+    ['2001::1', true],
+    ['2001:db8::1', true],
+    ['not an address', true],
     ['8.8.8.8', false],
     ['2606:4700::1111', false],
   ])('treats %s as private: %s', (address, expected) => {
@@ -107,9 +116,17 @@ describe('fetching a calendar URL', () => {
   it('refuses loopback addresses and names that resolve to them unless private URLs are allowed', async () => {
     server.routes.set('/cal.ics', { body: WORK_CALENDAR });
     await expect(fetchText(`${server.origin}/cal.ics`, { allowPrivate: false })).rejects.toThrow(/private or loopback/);
-    await expect(fetchText(server.origin.replace('127.0.0.1', 'localhost') + '/cal.ics', { allowPrivate: false })).rejects.toThrow(/localhost resolves to a private or loopback address/);
+    await expect(fetchText(server.origin.replace('127.0.0.1', 'localhost') + '/cal.ics', { allowPrivate: false })).rejects.toThrow(/localhost does not resolve to a public address/);
     expect(server.hits.get('/cal.ics') ?? 0).toBe(0);
     expect(await fetchText(`${server.origin}/cal.ics`, { allowPrivate: true })).toBe(WORK_CALENDAR);
+  });
+
+  it('says the same for a name that does not exist as for a private one, and refuses privileged ports but 80 and 443', async () => {
+    await expect(fetchText('http://no-such-host.invalid/cal.ics', { allowPrivate: false })).rejects.toThrow('no-such-host.invalid does not resolve to a public address');
+    expect(() => checkUrl('http://calendar.example.com:25/cal.ics', false)).toThrow(/port/);
+    expect(() => checkUrl('https://calendar.example.com:22/cal.ics', false)).toThrow(/port/);
+    expect(checkUrl('https://calendar.example.com:8443/cal.ics', false).port).toBe('8443');
+    expect(checkUrl('http://calendar.example.com:80/cal.ics', false).hostname).toBe('calendar.example.com');
   });
 
   it('refuses other schemes, and follows a redirect', async () => {
@@ -302,7 +319,7 @@ describeEachDialect('calendar URLs on private addresses, when they are not allow
     const named = await as('POST', '/external-calendars', { url: `${server.origin.replace('127.0.0.1', 'localhost')}${path}` });
     expect(named.statusCode).toBe(201);
     await ctx.app.jobs.tick();
-    expect((await as('GET', '/external-calendars')).json().items[0]).toMatchObject({ lastFetchedAt: null, lastError: 'localhost resolves to a private or loopback address', busyCount: 0 });
+    expect((await as('GET', '/external-calendars')).json().items[0]).toMatchObject({ lastFetchedAt: null, lastError: 'localhost does not resolve to a public address', busyCount: 0 });
     expect(server.hits.get(path) ?? 0).toBe(0);
   });
 });
