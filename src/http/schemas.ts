@@ -34,7 +34,8 @@ export const Instant = Type.String({ format: 'date-time' });
 export const LocalDate = Type.String({ format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 export const WallTime = Type.String({ pattern: '^(([01]\\d|2[0-3]):[0-5]\\d|24:00)$' });
 export const Email = Type.String({ format: 'email', maxLength: EMAIL_LENGTH_MAX });
-export const Name = Type.String({ minLength: 1, maxLength: NAME_LENGTH_MAX });
+/** One line of text: a name goes into mail subjects and bodies, where a line break could forge content. */
+export const Name = Type.String({ minLength: 1, maxLength: NAME_LENGTH_MAX, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$' });
 export const Money = Type.Object(
   { amount: Type.Integer({ minimum: 0, maximum: MONEY_AMOUNT_MAX }), currency: Type.String({ pattern: '^[A-Z]{3}$' }) },
   { additionalProperties: false },
