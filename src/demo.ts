@@ -17,7 +17,7 @@ const EMAIL = 'dana@demo.tallybook.local';
 const PASSWORD = 'tallybook-demo';
 
 const config = { ...loadConfig(), logLevel: 'warn', runJobs: false };
-const db = createDb(config.databaseUrl);
+const db = createDb(config.databaseUrl, { poolMax: config.databasePoolMax });
 await migrateToLatest(db);
 const now = new Date();
 const clock = new FakeClock(new Date(now.getTime() - 21 * DAY_MS));

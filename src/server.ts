@@ -6,7 +6,7 @@ import { buildApp } from './http/build-app.js';
 
 /** The composition root: config → database → app → listen; SIGTERM drains and closes. */
 const config = loadConfig();
-const db = createDb(config.databaseUrl);
+const db = createDb(config.databaseUrl, { poolMax: config.databasePoolMax });
 await migrateToLatest(db);
 await assertWriteIsolation(db);
 const app = await buildApp({ config, db, clock: systemClock });

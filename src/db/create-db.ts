@@ -54,16 +54,16 @@ export interface Db {
 
 const SQLITE_STATEMENT_CACHE_MAX = 500;
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
-const PG_POOL_MAX = 10;
+const PG_POOL_MAX_DEFAULT = 10;
 /** A booking waits this long for a row another transaction holds, then fails instead of queueing for ever. */
 export const PG_LOCK_TIMEOUT_MS = 5_000;
 export const PG_STATEMENT_TIMEOUT_MS = 30_000;
 /** A transaction left open by a stuck process stops holding its locks after this long. */
 export const PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
-export function createDb(databaseUrl: string): Db {
+export function createDb(databaseUrl: string, options: { poolMax?: number } = {}): Db {
   if (databaseUrl.startsWith('postgres://') || databaseUrl.startsWith('postgresql://')) {
-    return createPostgresDb(databaseUrl);
+    return createPostgresDb(databaseUrl, options.poolMax ?? PG_POOL_MAX_DEFAULT);
   }
   if (databaseUrl.startsWith('sqlite:')) return createSqliteDb(databaseUrl.slice('sqlite:'.length));
   throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
@@ -130,10 +130,10 @@ function withStatementCache(database: SqliteDatabase.Database): SqliteDatabase.D
   });
 }
 
-function createPostgresDb(url: string): Db {
+function createPostgresDb(url: string, poolMax: number): Db {
   const pool = new pg.Pool({
     connectionString: url,
-    max: PG_POOL_MAX,
+    max: poolMax,
     lock_timeout: PG_LOCK_TIMEOUT_MS,
     statement_timeout: PG_STATEMENT_TIMEOUT_MS,
     idle_in_transaction_session_timeout: PG_IDLE_IN_TRANSACTION_TIMEOUT_MS,
