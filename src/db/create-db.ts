@@ -102,9 +102,21 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * SQLite's DDL is transactional, but Kysely's adapter says otherwise and takes no migration lock, so
+ * two processes migrating one file at once both ran the first migration. Saying so makes the
+ * Migrator run inside one transaction, which `BEGIN IMMEDIATE` makes the lock: the second process
+ * waits, then finds the migrations done.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 function immediateSqliteDialect(database: SqliteDatabase.Database): Dialect {
   return {
-    createAdapter: () => new SqliteAdapter(),
+    createAdapter: () => new TransactionalDdlSqliteAdapter(),
     createDriver: () => new ImmediateSqliteDriver({ database }),
     createIntrospector: (db) => new SqliteIntrospector(db),
     createQueryCompiler: () => new SqliteQueryCompiler(),

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/create-db.js';
+import { sql } from 'kysely';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { MIGRATIONS } from '../../src/db/migrations/index.js';
 import { createTestDatabase, DIALECTS } from '../support/databases.js';
 import { startServerProcess } from '../support/server-process.js';
 
@@ -17,7 +19,7 @@ describe('the server process', () => {
     try {
       const res = await fetch(`${server.url}/healthz`);
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ status: 'ok', database: 'sqlite' });
+      expect(await res.json()).toEqual({ status: 'ok', database: 'sqlite', jobs: { failingSweeps: [], failedJobs: 0 } });
       expect((await fetch(`${server.url}/api/v1/openapi.json`)).status).toBe(200);
     } finally {
       await server.stop();
@@ -50,6 +52,28 @@ describe('the server process', () => {
       expect(await server.exited).toBe(0);
     } finally {
       await server.stop();
+      await database.drop();
+    }
+  });
+});
+
+describe('migrations', () => {
+  it('run once when four processes migrate one fresh SQLite file at the same time', async () => {
+    const database = await createTestDatabase('sqlite');
+    try {
+      const migrate = () => run(process.execPath, [path.resolve('dist/src/db/migrate-cli.js')], { env: { ...process.env, DATABASE_URL: database.url } });
+      const outputs = await Promise.all([migrate(), migrate(), migrate(), migrate()]);
+      for (const output of outputs) expect(output.stdout).toContain('database is up to date');
+      const db = createDb(database.url);
+      try {
+        const applied = await db.kysely.selectFrom('kysely_migration' as never).select('name' as never).execute();
+        expect(applied.length).toBe(Object.keys(MIGRATIONS).length);
+        const columns = await sql<{ name: string }>`select name from pragma_table_info('jobs')`.execute(db.kysely);
+        expect(columns.rows.filter((c) => c.name === 'consecutive_failures')).toHaveLength(1);
+      } finally {
+        await db.close();
+      }
+    } finally {
       await database.drop();
     }
   });
