@@ -19,6 +19,8 @@ export interface Config {
   runJobs: boolean;
   /** How long before a session its reminder mail goes out (0: no reminders). */
   reminderHours: number;
+  /** Sent mail and finished jobs are deleted this long after they were written (the cleanup sweep). */
+  retentionDays: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -44,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     completeAfterMinutes: intFrom(env.COMPLETE_AFTER_MINUTES, 120, 'COMPLETE_AFTER_MINUTES'),
     runJobs: env.RUN_JOBS !== 'false',
     reminderHours: intFrom(env.REMINDER_HOURS, 24, 'REMINDER_HOURS'),
+    retentionDays: atLeastOne(intFrom(env.RETENTION_DAYS, 30, 'RETENTION_DAYS'), 'RETENTION_DAYS'),
   };
 }
 
@@ -56,6 +59,11 @@ function intFrom(value: string | undefined, fallback: number, name: string): num
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function atLeastOne(n: number, name: string): number {
+  if (n < 1) throw new Error(`${name} must be at least 1, got ${n}`);
   return n;
 }
 
