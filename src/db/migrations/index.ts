@@ -4,6 +4,7 @@ import * as calendars from './2026-11-25-02-calendars.js';
 import * as immutableLedger from './2026-11-25-03-immutable-ledger.js';
 import * as cancellationOutcome from './2026-11-25-04-cancellation-outcome.js';
 import * as mailClient from './2026-12-04-20-mail-client.js';
+import * as retentionIndexes from './2026-12-04-20-retention-indexes.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25-03-immutable-ledger': immutableLedger,
   '2026-11-25-04-cancellation-outcome': cancellationOutcome,
   '2026-12-04-20-mail-client': mailClient,
+  '2026-12-04-20-retention-indexes': retentionIndexes,
 };
