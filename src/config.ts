@@ -30,6 +30,8 @@ export interface Config {
   runJobs: boolean;
   /** How long before a session its reminder mail goes out (0: no reminders). */
   reminderHours: number;
+  /** Sent mail and finished jobs are deleted this long after they were written (the cleanup sweep). */
+  retentionDays: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -59,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     completeAfterMinutes: intFrom(env.COMPLETE_AFTER_MINUTES, 120, 'COMPLETE_AFTER_MINUTES'),
     runJobs: env.RUN_JOBS !== 'false',
     reminderHours: intFrom(env.REMINDER_HOURS, 24, 'REMINDER_HOURS'),
+    retentionDays: positiveIntFrom(env.RETENTION_DAYS, 30, 'RETENTION_DAYS'),
   };
 }
 

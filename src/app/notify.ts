@@ -72,11 +72,17 @@ interface Copy {
   invite?: { method: 'REQUEST' | 'CANCEL'; ics: string };
 }
 
-async function send(trx: Trx, practiceId: string, copies: Copy[], now: Date): Promise<void> {
+/** Mail about one client: every copy records the client, so erasing them blanks the practitioner's copies too. */
+interface About {
+  practiceId: string;
+  clientId: string;
+}
+
+async function send(trx: Trx, about: About, copies: Copy[], now: Date): Promise<void> {
   for (const copy of copies) {
     await enqueueMail(
       trx,
-      { practiceId, to: copy.to, ...copy.content, ics: copy.invite?.ics ?? null, icsMethod: copy.invite?.method ?? null },
+      { ...about, to: copy.to, ...copy.content, ics: copy.invite?.ics ?? null, icsMethod: copy.invite?.method ?? null },
       now,
     );
   }
@@ -95,13 +101,23 @@ async function sendBoth(
   const invite = (summary: string) => ({ method, ics: bookingInvite(method, calendarEvent(practice, service, booking, who, summary, sequence), now) });
   await send(
     trx,
-    practice.id,
+    { practiceId: practice.id, clientId: booking.client_id },
     [
       { to: who.client.email, content: mails.client, invite: invite(`${service.name} with ${practice.name}`) },
       ...who.practitioners.map((p) => ({ to: p.email, content: mails.practitioner, invite: invite(`${service.name}: ${who.client.name}`) })),
     ],
     now,
   );
+}
+
+/** The dedupe key of a booking's reminder: one per booking and sequence. */
+export function reminderJobKey(bookingId: string, sequence: number): string {
+  return `reminder:${bookingId}:${sequence}`;
+}
+
+/** The dedupe key of a lot's expiry warning: one per lot. */
+export function expiryWarningJobKey(lotId: string): string {
+  return `expiry-warning:${lotId}`;
 }
 
 /** A reminder job per booking and sequence: a moved booking gets a new one, and the old one finds it moved. */
@@ -111,7 +127,7 @@ async function scheduleReminder(trx: Trx, booking: BookingRow, reminderHours: nu
   if (runAt <= now.getTime()) return; // booked inside the reminder window: the confirmation is reminder enough
   await enqueueJob(
     trx,
-    { kind: REMINDER_JOB, runAt: new Date(runAt), payload: { practiceId: booking.practice_id, bookingId: booking.id, sequence: booking.sequence }, dedupeKey: `reminder:${booking.id}:${booking.sequence}` },
+    { kind: REMINDER_JOB, runAt: new Date(runAt), payload: { practiceId: booking.practice_id, bookingId: booking.id, sequence: booking.sequence }, dedupeKey: reminderJobKey(booking.id, booking.sequence) },
     now,
   );
 }
@@ -141,8 +157,9 @@ export async function notifyBooked(
   await scheduleReminder(trx, booking, settings.reminderHours, now);
   if (!paidInCredits) return;
   const person = { practiceName: practice.name, clientName: who.client.name };
-  if (credits.available === 1) await send(trx, practice.id, [{ to: who.client.email, content: templates.lowBalance(person, links) }], now);
-  if (credits.available === 0) await send(trx, practice.id, [{ to: who.client.email, content: templates.creditsUsedUp(person, links) }], now);
+  const about = { practiceId: practice.id, clientId: booking.client_id };
+  if (credits.available === 1) await send(trx, about, [{ to: who.client.email, content: templates.lowBalance(person, links) }], now);
+  if (credits.available === 0) await send(trx, about, [{ to: who.client.email, content: templates.creditsUsedUp(person, links) }], now);
 }
 
 /** The same UID with the raised SEQUENCE, to both sides, and a reminder for the new time. */
@@ -204,7 +221,7 @@ export async function notifyPurchased(trx: Trx, purchase: PurchaseRow, lot: LotR
     expiresAtMs: lot.expires_at === null ? null : Date.parse(lot.expires_at),
     purchaseId: purchase.id,
   });
-  await send(trx, practice.id, [{ to: client.email, content }], now);
+  await send(trx, { practiceId: practice.id, clientId: purchase.client_id }, [{ to: client.email, content }], now);
 }
 
 /** A lot that expires gets a warning job a week before; the job itself checks that credits are left. */
@@ -212,7 +229,7 @@ export async function scheduleExpiryWarning(trx: Trx, lot: LotRow, now: Date): P
   if (lot.expires_at === null) return;
   const runAt = Date.parse(lot.expires_at) - EXPIRY_WARNING_DAYS * DAY_MS;
   if (runAt <= now.getTime()) return; // valid for less than the warning period: the receipt says when it ends
-  await enqueueJob(trx, { kind: EXPIRY_WARNING_JOB, runAt: new Date(runAt), payload: { practiceId: lot.practice_id, lotId: lot.id }, dedupeKey: `expiry-warning:${lot.id}` }, now);
+  await enqueueJob(trx, { kind: EXPIRY_WARNING_JOB, runAt: new Date(runAt), payload: { practiceId: lot.practice_id, lotId: lot.id }, dedupeKey: expiryWarningJobKey(lot.id) }, now);
 }
 
 /**
@@ -228,7 +245,7 @@ export async function mailReminder(db: Db, payload: { practiceId: string; bookin
     const service = await trx.selectFrom('services').selectAll().where('id', '=', booking.service_id).executeTakeFirstOrThrow();
     const who = await parties(trx, practice.id, booking.client_id);
     const content = templates.reminder(sessionFacts(practice, service, booking, who.client.name), practiceLinks(settings.publicUrl, practice.slug));
-    await enqueueMail(trx, { practiceId: practice.id, to: who.client.email, ...content, key: `reminder-${booking.id}-${booking.sequence}` }, now);
+    await enqueueMail(trx, { practiceId: practice.id, clientId: booking.client_id, to: who.client.email, ...content, key: `reminder-${booking.id}-${booking.sequence}` }, now);
     return true;
   });
 }
@@ -246,7 +263,7 @@ export async function mailExpiryWarning(db: Db, payload: { practiceId: string; l
       { practiceName: practice.name, timeZone: practice.time_zone, clientName: client.name, packageName: lot.package_name, credits: balance.available, expiresAtMs: Date.parse(lot.expires_at) },
       practiceLinks(settings.publicUrl, practice.slug),
     );
-    await enqueueMail(trx, { practiceId: practice.id, to: client.email, ...content, key: `expiry-${lot.id}` }, now);
+    await enqueueMail(trx, { practiceId: practice.id, clientId: lot.client_id, to: client.email, ...content, key: `expiry-${lot.id}` }, now);
     return true;
   });
 }

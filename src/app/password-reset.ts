@@ -40,7 +40,11 @@ export async function requestPasswordReset(
   });
 }
 
-/** Sets a new password from a link; the link works once, for an hour, and ends every session of the user. */
+/**
+ * Sets a new password from a link; the link works once, for an hour. A reset is what a user does
+ * when they fear someone else got in, so it ends every session of the user and revokes their API
+ * tokens too: a leaked `tbp_` token must not outlive it.
+ */
 export async function confirmPasswordReset(db: Db, input: { token: string; password: string }, now: Date): Promise<void> {
   const passwordHash = await hashPassword(input.password);
   await db.write(async (trx) => {
@@ -55,5 +59,6 @@ export async function confirmPasswordReset(db: Db, input: { token: string; passw
     if (!used) throw validation('/token', 'is invalid, expired or already used');
     await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', used.user_id).execute();
     await trx.deleteFrom('sessions').where('user_id', '=', used.user_id).execute();
+    await trx.updateTable('api_tokens').set({ revoked_at: iso(now) }).where('user_id', '=', used.user_id).where('revoked_at', 'is', null).execute();
   });
 }

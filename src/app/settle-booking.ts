@@ -92,7 +92,10 @@ export async function settleBooking(db: Db, trx: Trx, scope: BookingScope, settl
   const owner = { practiceId: practice.id, clientId: booking.client_id };
   if (decision.ledger) {
     const holds = await openHolds(trx, practice.id, booking.id);
-    await appendEntries(trx, owner, actor, holds.map((h) => ({ lot_id: h.lot_id, kind: decision.ledger!, amount: h.amount, booking_id: booking.id, resolves_id: h.id, reason })), now);
+    // What a client writes ("ill, call me on …") is personal data that erasure must be able to remove,
+    // so it stays on the booking (cancel_reason) and never enters the immutable ledger.
+    const ledgerReason = settlement.kind === 'cancel' && settlement.actor === 'client' ? null : reason;
+    await appendEntries(trx, owner, actor, holds.map((h) => ({ lot_id: h.lot_id, kind: decision.ledger!, amount: h.amount, booking_id: booking.id, resolves_id: h.id, reason: ledgerReason })), now);
     if (decision.ledger === 'release') await expireReturnedCredits(trx, owner, holds, now);
   }
   if (decision.outcome === 'fee' && decision.fee) {

@@ -89,6 +89,11 @@ export function bookingView(booking: BookingRow, serviceName: string) {
   };
 }
 
+/** The practitioner's view of a client's booking also says why it was cancelled (a client's words stay out of the ledger). */
+export function bookingWithReasonView(booking: BookingRow, serviceName: string) {
+  return { ...bookingView(booking, serviceName), cancelReason: booking.cancel_reason };
+}
+
 export function ledgerEntryView(entry: LedgerEntryRow) {
   return {
     id: entry.id,

@@ -95,6 +95,8 @@ export interface RateLimitRow {
 export interface MailOutboxRow {
   id: string;
   practice_id: string | null;
+  /** The client the mail is about, whoever it is sent to (their copy and the practitioner's), so erasure finds it. */
+  client_id: string | null;
   message_id: string;
   to_address: string;
   subject: string;
@@ -102,7 +104,8 @@ export interface MailOutboxRow {
   html: string | null;
   ics: string | null;
   ics_method: string | null;
-  status: 'pending' | 'sent' | 'kept' | 'failed';
+  /** `cancelled`: never to be sent (the client it is about was erased before it went out). */
+  status: 'pending' | 'sent' | 'kept' | 'failed' | 'cancelled';
   attempts: number;
   next_attempt_at: string;
   last_error: string | null;

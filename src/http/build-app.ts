@@ -7,6 +7,7 @@ import type { Db } from '../db/create-db.js';
 import { registerProblemDetails, sendProblem } from './plugins/problem-details.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { validatorCompiler } from './validation.js';
+import { serializeRequest } from './log-redaction.js';
 import cookie from '@fastify/cookie';
 import { createMailDelivery, type MailDelivery } from '../mail/delivery.js';
 import { choosePaymentProvider, type PaymentProvider } from '../payments/provider.js';
@@ -45,10 +46,19 @@ declare module 'fastify' {
 }
 
 /** Builds the HTTP application; never listens (server.ts does, tests use inject). */
-export async function buildApp(input: Omit<AppDeps, 'mail' | 'payments'> & { mail?: MailDelivery; payments?: PaymentProvider | null }) {
+export async function buildApp(
+  options: Omit<AppDeps, 'mail' | 'payments'> & {
+    mail?: MailDelivery;
+    payments?: PaymentProvider | null;
+    /** Where log lines go (default stdout); tests read them from here. */
+    logStream?: { write(line: string): void };
+  },
+) {
+  const { logStream, ...input } = options;
   const { config } = input;
   const app = Fastify({
-    logger: { level: config.logLevel },
+    // Secrets travel in some URLs (the calendar feed, a reset link): the request serializer redacts them.
+    logger: { level: config.logLevel, serializers: { req: serializeRequest }, ...(logStream ? { stream: logStream } : {}) },
     bodyLimit: BODY_LIMIT_BYTES,
     // A hop count is valid at run time though Fastify's types omit it.
     trustProxy: (config.trustProxy ?? false) as boolean,

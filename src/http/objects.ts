@@ -123,6 +123,9 @@ export const Booking = Type.Object({
   createdAt: Type.String(),
 });
 
+/** A booking on the practitioner's client page: with the reason given when it was cancelled (null once the client is erased). */
+export const BookingWithReason = Type.Object({ ...Booking.properties, cancelReason: Nullable(Type.String()) });
+
 export const LedgerEntry = Type.Object({
   id: Type.String(),
   lotId: Type.String(),

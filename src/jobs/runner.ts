@@ -3,6 +3,7 @@ import type { Trx } from '../db/create-db.js';
 import { MINUTE_MS } from '../domain/instants.js';
 import { claimDueJobs, enqueueJob, failJob, finishJob } from './queue.js';
 import { completeEndedSessions, expireLots } from './lifecycle.js';
+import { cleanUp, CLEANUP_EVERY_MS } from './cleanup.js';
 import { EXPIRY_WARNING_JOB, mailExpiryWarning, mailReminder, REMINDER_JOB } from '../app/notify.js';
 import { REFRESH_CALENDAR_JOB, refreshDueCalendars, refreshExternalCalendar } from '../app/external-calendars.js';
 
@@ -17,6 +18,7 @@ const RECURRING: Record<string, { everyMs: number; run: (deps: AppDeps, now: Dat
   'complete-sessions': { everyMs: MINUTE_MS, run: completeEndedSessions },
   'expire-lots': { everyMs: MINUTE_MS, run: expireLots },
   'refresh-external-calendars': { everyMs: MINUTE_MS, run: (deps, now) => refreshDueCalendars(deps.db, deps.config, now) },
+  'clean-up': { everyMs: CLEANUP_EVERY_MS, run: (deps, now) => cleanUp(deps.db, deps.config, now) },
 };
 
 /** One-off jobs, scheduled by use cases in their own transaction. */

@@ -4,6 +4,8 @@ import { newId } from '../app/security.js';
 
 export interface OutgoingMail {
   practiceId: string | null;
+  /** The client the mail is about (their copy and the practitioner's): erasing the client blanks it. */
+  clientId?: string | null;
   to: string;
   subject: string;
   text: string;
@@ -32,6 +34,7 @@ export async function enqueueMail(trx: Trx, mail: OutgoingMail, now: Date): Prom
     .values({
       id,
       practice_id: mail.practiceId,
+      client_id: mail.clientId ?? null,
       message_id: `<${mail.key ?? id}@${MAIL_DOMAIN}>`,
       to_address: mail.to,
       subject: mail.subject,

@@ -140,6 +140,28 @@ describeEachDialect('practitioner accounts', (ctx) => {
     expect(expired.statusCode).toBe(400);
   });
 
+  it('revokes the user’s API tokens on a password reset, as a leaked token must not outlive it', async () => {
+    const p = await signUpPractitioner(ctx);
+    const other = await signUpPractitioner(ctx);
+    const token = async (who: typeof p) => (await ctx.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: who.headers, payload: { name: 'script' } })).json().token as string;
+    const mine = await token(p);
+    const theirs = await token(other);
+    const session = (bearer: string) => ctx.app.inject({ method: 'GET', url: '/api/v1/auth/session', headers: { authorization: `Bearer ${bearer}` } });
+    expect((await session(mine)).statusCode).toBe(200);
+
+    await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: p.email } });
+    const link = decodeURIComponent(/token=([^\s]+)/.exec((await latestMail(ctx, p.email))!.text)![1]!);
+    const confirm = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset/confirm', payload: { token: link, password: 'a brand new password' } });
+    expect(confirm.statusCode).toBe(200);
+
+    expect(mine.startsWith('tbp_')).toBe(true);
+    expect((await session(mine)).statusCode).toBe(401);
+    expect((await session(theirs)).statusCode).toBe(200);
+    const login = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: p.email, password: 'a brand new password' } });
+    const list = await ctx.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: { cookie: sessionCookie(login.headers['set-cookie'], 'tb_session') } });
+    expect(list.json().items).toEqual([]);
+  });
+
   it('answers a reset request for an unknown email the same way, sending nothing', async () => {
     const email = `${unique('nobody')}@example.com`;
     const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email } });

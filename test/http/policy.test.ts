@@ -604,7 +604,7 @@ describeEachDialect('cancellation policy over HTTP', (ctx) => {
     await bare(s.practitionerHeaders, `/fees/${fee.id}/paid`);
   });
 
-  it('records on every ledger entry its actor {kind, id} and its reason', async () => {
+  it('records on every ledger entry its actor {kind, id} and its reason; a client’s own words stay on the booking, out of the immutable ledger', async () => {
     const { practitioner: p, service, pkg } = await setUpPractice(ctx);
     const practitioner = as(ctx, p.headers);
     const signedIn = await signInClient(ctx, p.practice.slug);
@@ -632,7 +632,10 @@ describeEachDialect('cancellation policy over HTTP', (ctx) => {
     expectOk(await practitioner('POST', `/bookings/${c}/complete`, { reason: 'attended' }));
     expectOk(await practitioner('POST', `/clients/${clientId}/adjustments`, { lotId: granted.json().id, amount: -1, reason: 'granted one too many' }), 201);
 
-    const ledger: LedgerEntry[] = (await practitioner('GET', `/clients/${clientId}`)).json().ledger;
+    const detail = (await practitioner('GET', `/clients/${clientId}`)).json();
+    const ledger: LedgerEntry[] = detail.ledger;
+    const reasons = Object.fromEntries(detail.bookings.map((bk: { id: string; cancelReason: string | null }) => [bk.id, bk.cancelReason]));
+    expect(reasons).toEqual({ [a]: 'cannot make it', [b]: 'feeling unwell', [c]: null });
     for (const entry of ledger) {
       expect(Object.keys(entry)).toEqual(expect.arrayContaining(['actor', 'reason']));
       expect(Object.keys(entry.actor).sort()).toEqual(['id', 'kind']);
@@ -647,8 +650,8 @@ describeEachDialect('cancellation policy over HTTP', (ctx) => {
       ['hold', a, 'client', clientId, null],
       ['hold', b, 'client', clientId, null],
       ['hold', c, 'practitioner', userId, null],
-      ['release', a, 'client', clientId, 'cannot make it'],
-      ['forfeit', b, 'client', clientId, 'feeling unwell'],
+      ['release', a, 'client', clientId, null],
+      ['forfeit', b, 'client', clientId, null],
       ['restore', b, 'practitioner', userId, 'doctor’s note'],
       ['consume', c, 'practitioner', userId, 'attended'],
       ['adjust', null, 'practitioner', userId, 'granted one too many'],

@@ -122,6 +122,8 @@ export interface Booking {
   status: BookingStatus;
   payment: { kind: 'credits' | 'single' | 'free'; credits: number };
   createdAt: string;
+  /** On the practitioner's client page only: why it was cancelled (null once the client is erased). */
+  cancelReason?: string | null;
   /** Not in the contract yet: shown when the server says a forfeit or fee was waived, and by whom. */
   waived?: boolean;
   waivedBy?: string | null;

@@ -5,6 +5,8 @@ import * as immutableLedger from './2026-11-25-03-immutable-ledger.js';
 import * as cancellationOutcome from './2026-11-25-04-cancellation-outcome.js';
 import * as jobFailures from './2026-12-04-01-job-failures.js';
 import * as sweepIndexes from './2026-12-04-02-sweep-indexes.js';
+import * as mailClient from './2026-12-04-20-mail-client.js';
+import * as retentionIndexes from './2026-12-04-20-retention-indexes.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -14,4 +16,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25-04-cancellation-outcome': cancellationOutcome,
   '2026-12-04-01-job-failures': jobFailures,
   '2026-12-04-02-sweep-indexes': sweepIndexes,
+  '2026-12-04-20-mail-client': mailClient,
+  '2026-12-04-20-retention-indexes': retentionIndexes,
 };

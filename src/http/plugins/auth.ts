@@ -56,6 +56,15 @@ async function resolveCallers(request: FastifyRequest, deps: AppDeps, now: Date)
   return found;
 }
 
+/**
+ * The session secrets a request carries: its cookie's and its bearer's, unless the bearer is an API
+ * token (`tbp_`), which is not a session and ends only when revoked. A logout ends them all.
+ */
+export function sessionSecretsOf(request: FastifyRequest, cookieName: string): string[] {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  return [request.cookies[cookieName], bearer && !bearer.startsWith('tbp_') ? bearer : undefined].filter((s): s is string => Boolean(s));
+}
+
 /** Browsers send Origin on cross-site writes; it must be ours (PUBLIC_URL or the Host we are reached at). */
 function originAllowed(request: FastifyRequest, config: Config): boolean {
   const origin = request.headers.origin;

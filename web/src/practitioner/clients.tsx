@@ -366,6 +366,7 @@ export function ClientPage({ id }: { id: string }) {
                     <p className="booking-what">
                       {b.serviceName} · <span className={`chip status-chip status-${b.status}`}>{statusText(b.status)}</span>
                       {b.payment.kind === 'credits' && <span className="hint"> · {credits(b.payment.credits)}</span>}
+                      {b.cancelReason && <span className="ledger-reason"> — “{b.cancelReason}”</span>}
                       {detail.ledger.some((e) => e.bookingId === b.id && e.kind === 'restore') && <span className="hint"> · waived</span>}
                       {fee && (
                         <span className="hint">

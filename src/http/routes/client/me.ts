@@ -12,7 +12,7 @@ import { coverage } from '../../../domain/lots.js';
 import type { AppDeps } from '../../build-app.js';
 import { runIdempotent } from '../../idempotency.js';
 import { Booking, Cancellation, Client, Credits, Fee, Lot, Purchase } from '../../objects.js';
-import { CLIENT_COOKIE, clearSessionCookie, clientOf, requireCaller } from '../../plugins/auth.js';
+import { CLIENT_COOKIE, clearSessionCookie, clientOf, requireCaller, sessionSecretsOf } from '../../plugins/auth.js';
 import { Body, Collection, Id, IdParams, Instant, PageQuery, problemResponses } from '../../schemas.js';
 import { bookingsPage } from '../../../app/list-bookings.js';
 
@@ -24,8 +24,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
   const actorOf = (clientId: string) => ({ kind: 'client' as const, id: clientId });
 
   app.post('/me/logout', { schema: { tags, summary: 'End the client session', response: { 204: Type.Null(), ...problemResponses } } }, async (request, reply) => {
-    const secret = request.cookies[CLIENT_COOKIE] ?? /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    if (secret) await endSession(deps.db, secret);
+    for (const secret of sessionSecretsOf(request, CLIENT_COOKIE)) await endSession(deps.db, secret);
     clearSessionCookie(reply, CLIENT_COOKIE, deps.config);
     return reply.code(204).send(null);
   });

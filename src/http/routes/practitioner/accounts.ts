@@ -8,7 +8,7 @@ import { signUp } from '../../../app/sign-up.js';
 import { practiceView, userView } from '../../../app/views.js';
 import type { AppDeps } from '../../build-app.js';
 import { Practice, User } from '../../objects.js';
-import { clearSessionCookie, PRACTITIONER_COOKIE, practitionerOf, requireCaller, setSessionCookie } from '../../plugins/auth.js';
+import { clearSessionCookie, PRACTITIONER_COOKIE, practitionerOf, requireCaller, sessionSecretsOf, setSessionCookie } from '../../plugins/auth.js';
 import { Body, Email, IdParams, Name, problemResponses } from '../../schemas.js';
 
 export const PASSWORD_LENGTH_MIN = 10;
@@ -114,8 +114,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
   });
 
   app.post('/auth/logout', { schema: { tags, summary: 'End the session', response: { 204: Type.Null(), ...problemResponses } } }, async (request, reply) => {
-    const secret = request.cookies[PRACTITIONER_COOKIE];
-    if (secret) await endSession(deps.db, secret);
+    for (const secret of sessionSecretsOf(request, PRACTITIONER_COOKIE)) await endSession(deps.db, secret);
     clearSessionCookie(reply, PRACTITIONER_COOKIE, deps.config);
     return reply.code(204).send(null);
   });

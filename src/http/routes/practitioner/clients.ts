@@ -4,12 +4,12 @@ import { clientLots, NO_CREDITS, totalCredits } from '../../../app/balances.js';
 import { listClients, createClient } from '../../../app/clients.js';
 import { eraseClient } from '../../../app/erase-client.js';
 import { adjustLot, clientOfPractice, grantCredits } from '../../../app/practitioner-credits.js';
-import { bookingView, clientView, feeView, ledgerEntryView, lotView, purchaseView } from '../../../app/views.js';
+import { bookingWithReasonView, clientView, feeView, ledgerEntryView, lotView, purchaseView } from '../../../app/views.js';
 import { CREDITS_MAX } from '../../../domain/ledger.js';
 import { VALIDITY_DAYS_MAX } from '../../../domain/lots.js';
 import type { AppDeps } from '../../build-app.js';
 import { runIdempotent } from '../../idempotency.js';
-import { Booking, Client, Fee, LedgerEntry, Lot, Purchase } from '../../objects.js';
+import { BookingWithReason, Client, Fee, LedgerEntry, Lot, Purchase } from '../../objects.js';
 import { practitionerOf, requireCaller } from '../../plugins/auth.js';
 import { Body, Collection, Email, Id, IdParams, Name, Nullable, PageQuery, problemResponses } from '../../schemas.js';
 
@@ -59,7 +59,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         summary: 'A client with lots, bookings, purchases, fees and the ledger (newest first)',
         params: IdParams,
         response: {
-          200: Type.Object({ ...Client.properties, lots: Type.Array(Lot), bookings: Type.Array(Booking), purchases: Type.Array(Purchase), fees: Type.Array(Fee), ledger: Type.Array(LedgerEntry) }),
+          200: Type.Object({ ...Client.properties, lots: Type.Array(Lot), bookings: Type.Array(BookingWithReason), purchases: Type.Array(Purchase), fees: Type.Array(Fee), ledger: Type.Array(LedgerEntry) }),
           ...problemResponses,
         },
       },
@@ -78,7 +78,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       return {
         ...clientView(client, totalCredits(lots)),
         lots: lots.map(lotView),
-        bookings: bookings.map((b) => bookingView(b, b.service_name)),
+        bookings: bookings.map((b) => bookingWithReasonView(b, b.service_name)),
         purchases: purchases.map(purchaseView),
         fees: fees.map(feeView),
         ledger: ledger.map(ledgerEntryView),

@@ -10,6 +10,7 @@ import { listSlots, SLOT_QUERY_DAYS_MAX } from '../../../domain/slots.js';
 import type { AppDeps } from '../../build-app.js';
 import { Client, Package, Policy, Service } from '../../objects.js';
 import { CLIENT_COOKIE, setSessionCookie } from '../../plugins/auth.js';
+import { endSession } from '../../../app/sessions.js';
 import { Body, Email, Id, LocalDate, Name, problemResponses } from '../../schemas.js';
 import { validation } from '../../../app/field-errors.js';
 
@@ -117,6 +118,9 @@ export const publicRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
     },
     async (request, reply) => {
       const { client, secret } = await verifyLoginCode(deps.db, { slug: request.params.slug, ...request.body, ip: request.ip }, limits, deps.clock.now());
+      // The cookie this sign-in replaces ends too: a session id known before sign-in is never live after it.
+      const previous = request.cookies[CLIENT_COOKIE];
+      if (previous) await endSession(deps.db, previous);
       setSessionCookie(reply, CLIENT_COOKIE, secret, deps.config);
       const credits = totalCredits(await clientLots(deps.db.kysely, client.practice_id, client.id));
       return { client: clientView(client, credits), token: secret };
