@@ -21,9 +21,10 @@ export default defineConfig({
           name: 'database',
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...NEEDS_NOTHING, ...NEEDS_BUILD],
+          globalSetup: ['test/support/postgres-setup.ts'],
         },
       },
-      { extends: true, test: { name: 'built', include: NEEDS_BUILD, globalSetup: ['test/support/build-setup.ts'] } },
+      { extends: true, test: { name: 'built', include: NEEDS_BUILD, globalSetup: ['test/support/postgres-setup.ts', 'test/support/build-setup.ts'] } },
     ],
   },
 });
