@@ -7,12 +7,26 @@ async function grant(ctx: TestContext, setup: PracticeSetup, clientId: string, c
   expect(res.statusCode).toBe(201);
 }
 
+/*
+ * Concurrent requests inside one process. On PostgreSQL the app's pool runs their transactions on
+ * separate connections at the same time, so only the row locks (the client's, then the calendar's)
+ * keep a seat or a credit from being sold twice: take a lock away and these tests fail.
+ *
+ * On SQLite they cannot fail for that reason: one process has one connection, and Kysely's mutex
+ * runs one transaction after the other, so the "concurrent" requests arrive in sequence even
+ * without `BEGIN IMMEDIATE` or any lock. There they check only that the refusals are the right
+ * ones (409, 402, 422); the titles say so. SQLite's locking across writers is tested with two
+ * server processes on one file in two-processes.test.ts.
+ */
 describeEachDialect(
   'bookings under contention',
   (ctx) => {
     afterEach(() => expectInvariants(ctx));
+    const pooled = ctx.dialect === 'postgres';
+    /** The test's claim: a race on PostgreSQL, a sequence on SQLite. */
+    const title = (race: string, sequence: string) => (pooled ? race : `${sequence} (SQLite, one connection: the requests are serialized, so this checks the refusals, not the locks)`);
 
-    it('never puts two bookings in one seat: 20 clients race for one slot, exactly one wins', async () => {
+    it(title('never puts two bookings in one seat: 20 clients race for one slot on separate connections, exactly one wins', 'refuses 19 of 20 clients asking for one seat at once with 409 slot_unavailable'), async () => {
       const setup = await setUpPractice(ctx);
       const slug = setup.practitioner.practice.slug;
       const clients = [];
@@ -31,7 +45,7 @@ describeEachDialect(
       for (const r of results.filter((r) => r.statusCode === 409)) expect(r.json().code).toBe('slot_unavailable');
     });
 
-    it('never spends a credit twice: a client with 1 credit fires 20 bookings for 20 slots, one is booked and nineteen are refused with 402', async () => {
+    it(title('never spends a credit twice: a client with 1 credit fires 20 bookings for 20 slots at once on separate connections, one is booked and nineteen are refused with 402', 'books one of 20 slots asked for at once with 1 credit and refuses the other 19 with 402'), async () => {
       const setup = await setUpPractice(ctx);
       const slug = setup.practitioner.practice.slug;
       const client = await signInClient(ctx, slug);
@@ -48,7 +62,7 @@ describeEachDialect(
       expect(me.json().credits).toEqual({ available: 0, held: 1, used: 0, expired: 0 });
     });
 
-    it('answers a repeated Idempotency-Key with the first result and books once, even when the repeats race', async () => {
+    it(title('answers a repeated Idempotency-Key with the first result and books once, even when the repeats race on separate connections', 'answers a repeated Idempotency-Key with the first result and books once'), async () => {
       const setup = await setUpPractice(ctx);
       const slug = setup.practitioner.practice.slug;
       const client = await signInClient(ctx, slug);

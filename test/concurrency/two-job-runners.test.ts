@@ -4,13 +4,18 @@ import { testConfig } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/create-db.js';
 import { findViolations } from '../../src/db/verify.js';
 import { buildApp, type App } from '../../src/http/build-app.js';
+import { createJobRunner } from '../../src/jobs/runner.js';
+import { enqueueJob } from '../../src/jobs/queue.js';
 import { DIALECTS, openTestDb } from '../support/databases.js';
 import type { TestContext } from '../support/app.js';
 import { setUpPractice, signInClient, slotStarts } from '../support/scenario.js';
 
 /**
- * Two servers' job runners on one PostgreSQL claim jobs with FOR UPDATE SKIP LOCKED: ticking both
- * at once settles every ended session exactly once and expires every lot once.
+ * Two servers' job runners on one PostgreSQL claim jobs with FOR UPDATE SKIP LOCKED. The first test
+ * checks the outcome of the real sweeps when both tick at once; the sweeps are idempotent under the
+ * client's row lock, so a job claimed twice would only be tried twice and that test would still
+ * pass. The second test therefore counts the runs themselves: with a handler that records every
+ * call, a job claimed by two runners shows as two runs (and as attempts = 2).
  */
 describe.runIf(DIALECTS.includes('postgres'))('two job runners sharing one PostgreSQL', () => {
   const ctx = { dialect: 'postgres' } as TestContext;
@@ -55,5 +60,38 @@ describe.runIf(DIALECTS.includes('postgres'))('two job runners sharing one Postg
     const failed = await ctx.db.kysely.selectFrom('jobs').select(['kind', 'last_error']).where('last_error', 'is not', null).execute();
     expect(failed).toEqual([]);
     expect(await findViolations(ctx.db)).toEqual([]);
+  });
+
+  it('runs each due job exactly once when six runners on two connection pools claim at the same time', async () => {
+    const JOBS = 120;
+    const kind = 'count-runs';
+    const runs: { job: number; runner: number }[] = [];
+    // Three runners per app: each is a process's runner with its own claim transactions.
+    const runners = [ctx.app, other.app, ctx.app, other.app, ctx.app, other.app].map((app, runner) =>
+      createJobRunner(app.deps, {
+        [kind]: async (_deps, payload) => {
+          runs.push({ job: (payload as { job: number }).job, runner });
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          return null;
+        },
+      }),
+    );
+    const now = ctx.clock.now();
+    await ctx.db.write(async (trx) => {
+      for (let job = 0; job < JOBS; job++) await enqueueJob(trx, { kind, runAt: now, payload: { job } }, now);
+    });
+
+    for (let round = 0; round < 10 && runs.length < JOBS; round++) await Promise.all(runners.map((r) => r.tick()));
+
+    const timesRun = new Map<number, number>();
+    for (const { job } of runs) timesRun.set(job, (timesRun.get(job) ?? 0) + 1);
+    expect([...timesRun.entries()].filter(([, n]) => n !== 1), 'jobs run more than once').toEqual([]);
+    expect(timesRun.size).toBe(JOBS);
+    // The runners shared the work: they really claimed side by side.
+    expect(new Set(runs.map((r) => r.runner)).size).toBeGreaterThan(1);
+    const rows = await ctx.db.kysely.selectFrom('jobs').select(['status', 'attempts', 'last_error']).where('kind', '=', kind).execute();
+    expect(rows).toHaveLength(JOBS);
+    expect(rows.filter((r) => r.status !== 'done' || r.attempts !== 1 || r.last_error !== null)).toEqual([]);
+    await Promise.all(runners.map((r) => r.stop()));
   });
 });

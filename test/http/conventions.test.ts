@@ -17,14 +17,40 @@ describeEachDialect('HTTP conventions', (ctx) => {
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('serves an OpenAPI 3.1 document and a docs page', async () => {
-    const doc = await ctx.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
-    expect(doc.statusCode).toBe(200);
-    expect(doc.json().openapi).toBe('3.1.0');
-    expect(doc.json().paths['/healthz']).toBeDefined();
-    const docs = await ctx.app.inject({ method: 'GET', url: '/api/docs/' });
-    expect(docs.statusCode).toBe(200);
-    expect(docs.headers['content-type']).toContain('text/html');
+  it('serves an OpenAPI 3.1 document of every API route, and a docs page showing that document', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json() as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    expect(doc.openapi).toBe('3.1.0');
+
+    // The document lists exactly the routes the app answers under /api/v1 and /healthz (the document itself aside).
+    const documented = Object.entries(doc.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`));
+    const served = registeredRoutes(ctx.app.printRoutes({ commonPrefix: false })).filter(
+      (route) => /^\w+ (\/api\/v1\/|\/healthz$)/.test(route) && !route.startsWith('HEAD ') && route !== 'GET /api/v1/openapi.json',
+    );
+    expect(documented.sort()).toEqual(served.sort());
+    expect(served.length).toBeGreaterThan(50);
+
+    // Every operation documents its success and its problems.
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const statuses = Object.keys(operation.responses);
+        expect(statuses.some((s) => /^2\d\d$/.test(s)), `${method} ${path}: ${statuses}`).toBe(true);
+        expect(statuses, `${method} ${path}`).toContain('4XX');
+      }
+    }
+    expect(doc.paths['/healthz']!.get!.responses['200']).toMatchObject({
+      content: { 'application/json': { schema: { type: 'object', required: ['status', 'database'], properties: { status: { enum: ['ok'] }, database: { type: 'string' } } } } },
+    });
+
+    const page = await ctx.app.inject({ method: 'GET', url: '/api/docs/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('<div id="swagger-ui">');
+    expect(page.body).toContain('./static/swagger-initializer.js');
+    // The page loads the document from ./json (swagger-initializer.js): the same document.
+    expect((await ctx.app.inject({ method: 'GET', url: '/api/docs/static/swagger-initializer.js' })).body).toContain("url: resolveUrl('./json')");
+    expect((await ctx.app.inject({ method: 'GET', url: '/api/docs/json' })).json()).toEqual(doc);
   });
 
   it('answers an unknown route with a 404 problem', async () => {
@@ -45,3 +71,19 @@ describeEachDialect('HTTP conventions', (ctx) => {
     expect(res.json()).toMatchObject({ code: 'payload_too_large', status: 413 });
   });
 });
+
+/** `METHOD /full/path` of every route in Fastify's printRoutes() tree (each line adds to its parent's path). */
+function registeredRoutes(tree: string): string[] {
+  const routes: string[] = [];
+  const prefixes: string[] = [];
+  for (const line of tree.split('\n')) {
+    const match = /^([│ ]*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/u.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    prefixes.length = depth;
+    const path = (prefixes[depth - 1] ?? '') + match[2]!;
+    prefixes[depth] = path;
+    for (const method of match[3]?.split(', ') ?? []) routes.push(`${method} ${path}`);
+  }
+  return routes;
+}

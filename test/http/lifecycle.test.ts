@@ -14,6 +14,7 @@ const WEEKDAYS = [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: '09:00', en
 
 interface LotBuckets {
   id: string;
+  granted: number;
   available: number;
   held: number;
   used: number;
@@ -32,10 +33,13 @@ async function practiceWithClient(ctx: TestContext, options: Parameters<typeof s
     expectOk(res);
     return res.json() as { ledger: LedgerEntry[]; lots: LotBuckets[]; bookings: { id: string; status: string }[]; credits: unknown };
   };
+  /** A lot's buckets as the practitioner sees them, which always add up to what it was granted. */
   const lot = async (lotId: string) => {
-    const found = (await detail()).lots.find((l) => l.id === lotId);
-    expect(found, `lot ${lotId}`).toBeDefined();
-    const { available, held, used, expired } = found!;
+    const lots = (await detail()).lots;
+    const found = lots.find((l) => l.id === lotId);
+    if (!found) throw new Error(`lot ${lotId} is not among the client's lots: ${JSON.stringify(lots)}`);
+    const { granted, available, held, used, expired } = found;
+    expect(available + held + used + expired, `lot ${lotId}: buckets against granted`).toBe(granted);
     return { available, held, used, expired };
   };
   const credits = async () => {

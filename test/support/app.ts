@@ -17,7 +17,7 @@ export interface TestContext {
 }
 
 /**
- * Runs a suite once per dialect (SQLite always, PostgreSQL when TEST_DATABASE_URL is set),
+ * Runs a suite once per dialect (SQLite, and PostgreSQL unless TEST_SQLITE_ONLY=1: see databases.ts),
  * each against its own fresh database and app. Read `ctx` inside tests and hooks only.
  */
 export function describeEachDialect(

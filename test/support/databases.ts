@@ -3,17 +3,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { createDb, type Db, type DialectName } from '../../src/db/create-db.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 
-const POSTGRES_URL = process.env.TEST_DATABASE_URL;
-
-if (process.env.CI === 'true' && !POSTGRES_URL) {
-  // In CI a missing PostgreSQL is a failure, never a silent skip.
-  throw new Error('CI=true but TEST_DATABASE_URL is not set: the PostgreSQL half of the suite would not run');
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The PostgreSQL the tests create their databases on; null only under TEST_SQLITE_ONLY=1. */
+    postgresUrl: string | null;
+  }
 }
 
-/** SQLite always; PostgreSQL when TEST_DATABASE_URL is set. `for (const dialect of DIALECTS)`. */
+const provided = inject('postgresUrl');
+if (provided === undefined) {
+  // A test file outside the projects of vitest.config.ts that provide it would silently lose PostgreSQL.
+  throw new Error('test/support/databases.ts needs test/support/postgres-setup.ts as globalSetup: add the test file to a project of vitest.config.ts that has it');
+}
+const POSTGRES_URL = provided ?? undefined;
+
+/**
+ * SQLite always, PostgreSQL always too (test/support/postgres-setup.ts chose it, or failed the run),
+ * except under an explicit TEST_SQLITE_ONLY=1. `for (const dialect of DIALECTS)`.
+ */
 export const DIALECTS: DialectName[] = POSTGRES_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 
 export interface TestDatabase {
@@ -28,7 +39,7 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tallybook-'));
     return { url: `sqlite:${path.join(dir, 'test.db')}`, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
   }
-  if (!POSTGRES_URL) throw new Error('TEST_DATABASE_URL is not set');
+  if (!POSTGRES_URL) throw new Error('PostgreSQL is off for this run (TEST_SQLITE_ONLY=1)');
   const name = `tb_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name}`);
   const url = new URL(POSTGRES_URL);

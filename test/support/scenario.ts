@@ -31,8 +31,8 @@ export interface SignedInClient {
 }
 
 /** A client signs in on the booking page with the emailed code. */
-export async function signInClient(ctx: TestContext, slug: string, email = `${unique('client')}@example.com`): Promise<SignedInClient> {
-  const asked = await ctx.app.inject({ method: 'POST', url: `/api/v1/public/${slug}/auth/code`, payload: { email, name: 'Sam Client' } });
+export async function signInClient(ctx: TestContext, slug: string, email = `${unique('client')}@example.com`, name = 'Sam Client'): Promise<SignedInClient> {
+  const asked = await ctx.app.inject({ method: 'POST', url: `/api/v1/public/${slug}/auth/code`, payload: { email, name } });
   expect(asked.statusCode).toBe(202);
   const mail = await latestMail(ctx, email);
   const code = /code: (\d{6})/.exec(mail!.subject)![1]!;
