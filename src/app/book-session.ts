@@ -4,7 +4,7 @@ import { DomainError } from '../domain/errors.js';
 import { DAY_MS, iso } from '../domain/instants.js';
 import { chooseLots } from '../domain/lots.js';
 import { findSlot } from '../domain/slots.js';
-import { clientLots, lotStates, totalCredits } from './balances.js';
+import { clientLots, creditsAsOf, lotStates, serviceCreditsAsOf, withHolds } from './balances.js';
 import { activeService, slotQueryFor } from './calendar.js';
 import { appendEntries, type Actor } from './ledger-writes.js';
 import { notifyBooked, type MailSettings } from './notify.js';
@@ -73,12 +73,12 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
     draws.map((d) => ({ lot_id: d.lotId, kind: 'hold' as const, amount: d.credits, booking_id: booking.id })),
     now,
   );
-  // The holds just written move exactly `held` credits from available to held.
-  const before = totalCredits(lots);
-  const held = draws.reduce((n, d) => n + d.credits, 0);
-  const after = { ...before, available: before.available - held, held: before.held + held };
-  await notifyBooked(trx, { booking, practice, service, credits: after }, input.mail, now);
-  return { booking, service, practice, credits: after };
+  // The balance after, derived from the holds just written; only credits usable now count, and
+  // "left after this" is about this service: what could pay for another session of it.
+  const after = withHolds(lots, draws);
+  const credits = serviceCreditsAsOf(after, service.id, now);
+  await notifyBooked(trx, { booking, practice, service, credits, balance: creditsAsOf(after, now) }, input.mail, now);
+  return { booking, service, practice, credits };
 }
 
 /**

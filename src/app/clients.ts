@@ -3,7 +3,7 @@ import type { Db } from '../db/create-db.js';
 import type { ClientRow, Schema } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { DAY_MS, iso } from '../domain/instants.js';
-import { creditsByClient, lotsOfClients, NO_CREDITS } from './balances.js';
+import { creditsAsOf, lotsOfClients, type LotBalance } from './balances.js';
 import { isUniqueViolation } from './db-errors.js';
 import { newId } from './security.js';
 import { offsetOf, offsetPage } from './offset-cursor.js';
@@ -35,7 +35,8 @@ export async function listClients(db: Kysely<Schema>, practiceId: string, page: 
   const rows = await query.orderBy('name').orderBy('id').limit(limit + 1).offset(offset).execute();
   const { items: clients, nextCursor } = offsetPage(rows, offset, limit);
   const ids = clients.map((c) => c.id);
-  const credits = await creditsByClient(db, practiceId, ids);
+  const lots = await lotsOfClients(db, practiceId, ids);
+  const lotsOf = (clientId: string) => lots.filter((l) => l.client_id === clientId);
   const nowIso = iso(now);
   const sessions = ids.length
     ? await db
@@ -46,7 +47,7 @@ export async function listClients(db: Kysely<Schema>, practiceId: string, page: 
         .where('status', 'in', ['confirmed', 'completed', 'no_show'])
         .execute()
     : [];
-  const expiring = ids.length ? await expiringSoon(db, practiceId, ids, now) : new Map();
+  const expiring = expiringSoon(lots, now);
   return {
     items: clients.map((c) => {
       const mine = sessions.filter((s) => s.client_id === c.id);
@@ -56,7 +57,7 @@ export async function listClients(db: Kysely<Schema>, practiceId: string, page: 
         id: c.id,
         email: c.email,
         name: c.name,
-        credits: credits.get(c.id) ?? NO_CREDITS,
+        credits: creditsAsOf(lotsOf(c.id), now),
         nextSession: upcoming[0] ?? null,
         lastSession: past.at(-1) ?? null,
         expiringSoon: expiring.get(c.id) ?? null,
@@ -67,10 +68,10 @@ export async function listClients(db: Kysely<Schema>, practiceId: string, page: 
 }
 
 /** Per client: available credits in lots that expire within EXPIRING_SOON_DAYS, and the first such expiry. */
-async function expiringSoon(db: Kysely<Schema>, practiceId: string, clientIds: string[], now: Date) {
+function expiringSoon(lots: LotBalance[], now: Date) {
   const result = new Map<string, { credits: number; expiresAt: string }>();
   const horizon = iso(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS);
-  const expiring = (await lotsOfClients(db, practiceId, clientIds)).filter((l) => l.available > 0 && l.expires_at !== null && l.expires_at > iso(now) && l.expires_at <= horizon);
+  const expiring = lots.filter((l) => l.available > 0 && l.expires_at !== null && l.expires_at > iso(now) && l.expires_at <= horizon);
   for (const lot of expiring) {
     const seen = result.get(lot.client_id);
     result.set(lot.client_id, {

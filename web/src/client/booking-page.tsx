@@ -462,7 +462,7 @@ function Confirm({
               'Free — no credit needed'
             ) : (
               <>
-                Uses {credits(service.creditCost)} · {plural(me.credits.available - service.creditCost, sessions ? 'session' : 'credit')} left after this
+                Uses {credits(service.creditCost)} · {plural(coverage - service.creditCost, sessions ? 'session' : 'credit')} left after this
               </>
             )}
           </p>
