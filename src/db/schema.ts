@@ -226,7 +226,7 @@ export interface BookingRow {
   credits: number;
   sequence: number;
   cancel_reason: string | null;
-  /** The Cancellation (outcome, credits, fee, deadline) as decided when it was cancelled. */
+  /** The Cancellation (outcome, credits, fee, deadline) as decided when it was cancelled, marked a no-show or completed. */
   cancellation_json?: string | null;
   created_at: string;
   updated_at: string;
