@@ -10,7 +10,7 @@ import { appendEntries, type Actor } from './ledger-writes.js';
 import { notifyBooked, type MailSettings } from './notify.js';
 import { newId } from './security.js';
 import { money, packageView, practicePolicy, serviceOverride } from './views.js';
-import { effectivePolicy } from '../domain/policy.js';
+import { effectivePolicy, type Money } from '../domain/policy.js';
 import { money as formatMoney } from '../mail/format.js';
 
 export interface BookInput {
@@ -113,14 +113,26 @@ function assertSoldAlone(service: ServiceRow, single: { paidNow: boolean }): voi
   if (!single.paidNow) throw new DomainError('payments_not_configured', 'this practice cannot take payments online yet; ask your practitioner');
 }
 
-/** With `blockBookingWhileFeeOwed`, a client who owes a fee books again once it is paid or waived (the practitioner still can). */
+/**
+ * With `blockBookingWhileFeeOwed`, a client who owes a fee books again once it is paid or waived
+ * (the practitioner still can). `feesOwed` is one total per currency: fees recorded before the
+ * practice changed its currency are never added to fees in the new one.
+ */
 async function assertNoFeeBlocks(trx: Trx, practice: PracticeRow, service: ServiceRow, clientId: string) {
   if (!effectivePolicy(practicePolicy(practice), serviceOverride(service)).blockBookingWhileFeeOwed) return;
   const owed = await trx.selectFrom('fees').select(['amount', 'currency']).where('practice_id', '=', practice.id).where('client_id', '=', clientId).where('status', '=', 'owed').execute();
-  if (owed.length > 0) {
-    const feesOwed = { amount: owed.reduce((n, f) => n + f.amount, 0), currency: owed[0]!.currency };
-    throw new DomainError('conflict', `a fee of ${formatMoney(feesOwed)} is owed; once it is paid or waived you can book again`, { feesOwed });
-  }
+  if (owed.length === 0) return;
+  const feesOwed = totalsByCurrency(owed);
+  const amounts = feesOwed.map(formatMoney).join(' and ');
+  const detail = owed.length === 1 ? `a fee of ${amounts} is owed; once it is paid or waived` : `fees of ${amounts} are owed; once they are paid or waived`;
+  throw new DomainError('conflict', `${detail} you can book again`, { feesOwed });
+}
+
+/** One sum per currency, in currency order. */
+function totalsByCurrency(amounts: Money[]): Money[] {
+  const sums = new Map<string, number>();
+  for (const { amount, currency } of amounts) sums.set(currency, (sums.get(currency) ?? 0) + amount);
+  return [...sums.keys()].sort().map((currency) => ({ amount: sums.get(currency)!, currency }));
 }
 
 /** The 402 that turns into a "buy a package" step: the packages that would cover the service. */
