@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Db } from '../db/create-db.js';
 import type { ClientRow, Schema } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { DAY_MS, iso } from '../domain/instants.js';
+import { clientSearchText, LIKE_ESCAPE, searchPattern } from '../domain/search-text.js';
 import { creditsAsOf, lotsOfClients, type LotBalance } from './balances.js';
 import { isUniqueViolation } from './db-errors.js';
 import { newId } from './security.js';
@@ -13,7 +14,7 @@ export const CLIENTS_PAGE_DEFAULT = 50;
 export const EXPIRING_SOON_DAYS = 14;
 
 export async function createClient(db: Db, practiceId: string, input: { email: string; name: string }, now: Date): Promise<ClientRow> {
-  const client: ClientRow = { id: newId(), practice_id: practiceId, email: input.email.trim().toLowerCase(), name: input.name, created_at: iso(now) };
+  const client = newClient(practiceId, input.email.trim().toLowerCase(), input.name, now);
   try {
     await db.write((trx) => trx.insertInto('clients').values(client).execute());
   } catch (error) {
@@ -23,16 +24,22 @@ export async function createClient(db: Db, practiceId: string, input: { email: s
   return client;
 }
 
-/** The client list with balances, next/last session and credits expiring soon; `q` matches name or email. */
+/** A new client's row; every way a client comes to be goes through here, so their search text is there. */
+export function newClient(practiceId: string, email: string, name: string, now: Date): ClientRow {
+  return { id: newId(), practice_id: practiceId, email, name, search_text: clientSearchText(name, email), created_at: iso(now) };
+}
+
+/**
+ * The client list with balances, next/last session and credits expiring soon; `q` matches name or
+ * email, ignoring case and accents, with `%` and `_` taken literally. Ordered by the same
+ * normalized text (then id), so the order is the same on both dialects too.
+ */
 export async function listClients(db: Kysely<Schema>, practiceId: string, page: { q?: string | undefined; limit?: number | undefined; cursor?: string | undefined }, now: Date) {
   const limit = page.limit ?? CLIENTS_PAGE_DEFAULT;
   const offset = offsetOf(page.cursor);
   let query = db.selectFrom('clients').selectAll().where('practice_id', '=', practiceId);
-  if (page.q) {
-    const pattern = `%${page.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where((eb) => eb.or([eb(eb.fn('lower', ['name']), 'like', pattern), eb('email', 'like', pattern)]));
-  }
-  const rows = await query.orderBy('name').orderBy('id').limit(limit + 1).offset(offset).execute();
+  if (page.q) query = query.where(sql<boolean>`search_text like ${searchPattern(page.q)} escape ${LIKE_ESCAPE}`);
+  const rows = await query.orderBy('search_text').orderBy('id').limit(limit + 1).offset(offset).execute();
   const { items: clients, nextCursor } = offsetPage(rows, offset, limit);
   const ids = clients.map((c) => c.id);
   const lots = await lotsOfClients(db, practiceId, ids);

@@ -152,6 +152,12 @@ export interface ClientRow {
   practice_id: string;
   email: string;
   name: string;
+  /**
+   * `clientSearchText(name, email)`, written with every change of name or email (`newClient`, the
+   * erasure's tombstone); search and the list's order use it. Optional on insert only so that
+   * fixtures writing rows directly need not know it (the column defaults to '': never found).
+   */
+  search_text?: string;
   created_at: string;
 }
 
