@@ -4,13 +4,13 @@ import { DomainError } from '../domain/errors.js';
 import { DAY_MS, iso } from '../domain/instants.js';
 import { chooseLots } from '../domain/lots.js';
 import { findSlot } from '../domain/slots.js';
-import { clientLots, lotStates, totalCredits } from './balances.js';
+import { clientLots, creditsAsOf, lotStates, serviceCreditsAsOf, withHolds } from './balances.js';
 import { activeService, slotQueryFor } from './calendar.js';
 import { appendEntries, type Actor } from './ledger-writes.js';
 import { notifyBooked, type MailSettings } from './notify.js';
 import { newId } from './security.js';
 import { money, packageView, practicePolicy, serviceOverride } from './views.js';
-import { effectivePolicy } from '../domain/policy.js';
+import { effectivePolicy, type Money } from '../domain/policy.js';
 import { money as formatMoney } from '../mail/format.js';
 
 export interface BookInput {
@@ -73,12 +73,12 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
     draws.map((d) => ({ lot_id: d.lotId, kind: 'hold' as const, amount: d.credits, booking_id: booking.id })),
     now,
   );
-  // The holds just written move exactly `held` credits from available to held.
-  const before = totalCredits(lots);
-  const held = draws.reduce((n, d) => n + d.credits, 0);
-  const after = { ...before, available: before.available - held, held: before.held + held };
-  await notifyBooked(trx, { booking, practice, service, credits: after }, input.mail, now);
-  return { booking, service, practice, credits: after };
+  // The balance after, derived from the holds just written; only credits usable now count, and
+  // "left after this" is about this service: what could pay for another session of it.
+  const after = withHolds(lots, draws);
+  const credits = serviceCreditsAsOf(after, service.id, now);
+  await notifyBooked(trx, { booking, practice, service, credits, balance: creditsAsOf(after, now) }, input.mail, now);
+  return { booking, service, practice, credits };
 }
 
 /**
@@ -113,14 +113,26 @@ function assertSoldAlone(service: ServiceRow, single: { paidNow: boolean }): voi
   if (!single.paidNow) throw new DomainError('payments_not_configured', 'this practice cannot take payments online yet; ask your practitioner');
 }
 
-/** With `blockBookingWhileFeeOwed`, a client who owes a fee books again once it is paid or waived (the practitioner still can). */
+/**
+ * With `blockBookingWhileFeeOwed`, a client who owes a fee books again once it is paid or waived
+ * (the practitioner still can). `feesOwed` is one total per currency: fees recorded before the
+ * practice changed its currency are never added to fees in the new one.
+ */
 async function assertNoFeeBlocks(trx: Trx, practice: PracticeRow, service: ServiceRow, clientId: string) {
   if (!effectivePolicy(practicePolicy(practice), serviceOverride(service)).blockBookingWhileFeeOwed) return;
   const owed = await trx.selectFrom('fees').select(['amount', 'currency']).where('practice_id', '=', practice.id).where('client_id', '=', clientId).where('status', '=', 'owed').execute();
-  if (owed.length > 0) {
-    const feesOwed = { amount: owed.reduce((n, f) => n + f.amount, 0), currency: owed[0]!.currency };
-    throw new DomainError('conflict', `a fee of ${formatMoney(feesOwed)} is owed; once it is paid or waived you can book again`, { feesOwed });
-  }
+  if (owed.length === 0) return;
+  const feesOwed = totalsByCurrency(owed);
+  const amounts = feesOwed.map(formatMoney).join(' and ');
+  const detail = owed.length === 1 ? `a fee of ${amounts} is owed; once it is paid or waived` : `fees of ${amounts} are owed; once they are paid or waived`;
+  throw new DomainError('conflict', `${detail} you can book again`, { feesOwed });
+}
+
+/** One sum per currency, in currency order. */
+function totalsByCurrency(amounts: Money[]): Money[] {
+  const sums = new Map<string, number>();
+  for (const { amount, currency } of amounts) sums.set(currency, (sums.get(currency) ?? 0) + amount);
+  return [...sums.keys()].sort().map((currency) => ({ amount: sums.get(currency)!, currency }));
 }
 
 /** The 402 that turns into a "buy a package" step: the packages that would cover the service. */

@@ -1,10 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/create-db.js';
-import type { PracticeRow } from '../db/schema.js';
+import type { ClientRow, PracticeRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { iso, MINUTE_MS } from '../domain/instants.js';
 import { enqueueMail } from '../mail/outbox.js';
+import { newClient } from './clients.js';
 import { authBuckets, type AuthLimits } from './log-in.js';
 import { reserve, type RateBucket } from './rate-limit.js';
 import { newId, sixDigitCode } from './security.js';
@@ -99,9 +100,9 @@ export async function verifyLoginCode(db: Db, input: { slug: string; email: stri
       .where('used_at', 'is', null)
       .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1) throw new DomainError('unauthenticated', 'that code was already used');
-    let client = await trx.selectFrom('clients').selectAll().where('practice_id', '=', practice.id).where('email', '=', email).executeTakeFirst();
+    let client: ClientRow | undefined = await trx.selectFrom('clients').selectAll().where('practice_id', '=', practice.id).where('email', '=', email).executeTakeFirst();
     if (!client) {
-      client = { id: newId(), practice_id: practice.id, email, name: attempt.name?.trim() || email.split('@')[0]!, created_at: iso(now) };
+      client = newClient(practice.id, email, attempt.name?.trim() || email.split('@')[0]!, now);
       await trx.insertInto('clients').values(client).execute();
     }
     const secret = await startSession(trx, { kind: 'client', practiceId: practice.id, clientId: client.id }, now);

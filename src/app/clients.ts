@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Db } from '../db/create-db.js';
 import type { ClientRow, Schema } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { DAY_MS, iso } from '../domain/instants.js';
-import { creditsByClient, lotsOfClients, NO_CREDITS } from './balances.js';
+import { clientSearchText, LIKE_ESCAPE, searchPattern } from '../domain/search-text.js';
+import { creditsAsOf, lotsOfClients, type LotBalance } from './balances.js';
 import { isUniqueViolation } from './db-errors.js';
 import { newId } from './security.js';
 import { offsetOf, offsetPage } from './offset-cursor.js';
@@ -13,7 +14,7 @@ export const CLIENTS_PAGE_DEFAULT = 50;
 export const EXPIRING_SOON_DAYS = 14;
 
 export async function createClient(db: Db, practiceId: string, input: { email: string; name: string }, now: Date): Promise<ClientRow> {
-  const client: ClientRow = { id: newId(), practice_id: practiceId, email: input.email.trim().toLowerCase(), name: input.name, created_at: iso(now) };
+  const client = newClient(practiceId, input.email.trim().toLowerCase(), input.name, now);
   try {
     await db.write((trx) => trx.insertInto('clients').values(client).execute());
   } catch (error) {
@@ -23,19 +24,26 @@ export async function createClient(db: Db, practiceId: string, input: { email: s
   return client;
 }
 
-/** The client list with balances, next/last session and credits expiring soon; `q` matches name or email. */
+/** A new client's row; every way a client comes to be goes through here, so their search text is there. */
+export function newClient(practiceId: string, email: string, name: string, now: Date): ClientRow {
+  return { id: newId(), practice_id: practiceId, email, name, search_text: clientSearchText(name, email), created_at: iso(now) };
+}
+
+/**
+ * The client list with balances, next/last session and credits expiring soon; `q` matches name or
+ * email, ignoring case and accents, with `%` and `_` taken literally. Ordered by the same
+ * normalized text (then id), so the order is the same on both dialects too.
+ */
 export async function listClients(db: Kysely<Schema>, practiceId: string, page: { q?: string | undefined; limit?: number | undefined; cursor?: string | undefined }, now: Date) {
   const limit = page.limit ?? CLIENTS_PAGE_DEFAULT;
   const offset = offsetOf(page.cursor);
   let query = db.selectFrom('clients').selectAll().where('practice_id', '=', practiceId);
-  if (page.q) {
-    const pattern = `%${page.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where((eb) => eb.or([eb(eb.fn('lower', ['name']), 'like', pattern), eb('email', 'like', pattern)]));
-  }
-  const rows = await query.orderBy('name').orderBy('id').limit(limit + 1).offset(offset).execute();
+  if (page.q) query = query.where(sql<boolean>`search_text like ${searchPattern(page.q)} escape ${LIKE_ESCAPE}`);
+  const rows = await query.orderBy('search_text').orderBy('id').limit(limit + 1).offset(offset).execute();
   const { items: clients, nextCursor } = offsetPage(rows, offset, limit);
   const ids = clients.map((c) => c.id);
-  const credits = await creditsByClient(db, practiceId, ids);
+  const lots = await lotsOfClients(db, practiceId, ids);
+  const lotsOf = (clientId: string) => lots.filter((l) => l.client_id === clientId);
   const nowIso = iso(now);
   const sessions = ids.length
     ? await db
@@ -46,7 +54,7 @@ export async function listClients(db: Kysely<Schema>, practiceId: string, page: 
         .where('status', 'in', ['confirmed', 'completed', 'no_show'])
         .execute()
     : [];
-  const expiring = ids.length ? await expiringSoon(db, practiceId, ids, now) : new Map();
+  const expiring = expiringSoon(lots, now);
   return {
     items: clients.map((c) => {
       const mine = sessions.filter((s) => s.client_id === c.id);
@@ -56,7 +64,7 @@ export async function listClients(db: Kysely<Schema>, practiceId: string, page: 
         id: c.id,
         email: c.email,
         name: c.name,
-        credits: credits.get(c.id) ?? NO_CREDITS,
+        credits: creditsAsOf(lotsOf(c.id), now),
         nextSession: upcoming[0] ?? null,
         lastSession: past.at(-1) ?? null,
         expiringSoon: expiring.get(c.id) ?? null,
@@ -67,10 +75,10 @@ export async function listClients(db: Kysely<Schema>, practiceId: string, page: 
 }
 
 /** Per client: available credits in lots that expire within EXPIRING_SOON_DAYS, and the first such expiry. */
-async function expiringSoon(db: Kysely<Schema>, practiceId: string, clientIds: string[], now: Date) {
+function expiringSoon(lots: LotBalance[], now: Date) {
   const result = new Map<string, { credits: number; expiresAt: string }>();
   const horizon = iso(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS);
-  const expiring = (await lotsOfClients(db, practiceId, clientIds)).filter((l) => l.available > 0 && l.expires_at !== null && l.expires_at > iso(now) && l.expires_at <= horizon);
+  const expiring = lots.filter((l) => l.available > 0 && l.expires_at !== null && l.expires_at > iso(now) && l.expires_at <= horizon);
   for (const lot of expiring) {
     const seen = result.get(lot.client_id);
     result.set(lot.client_id, {

@@ -4,6 +4,7 @@ import type { ClientRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { iso } from '../domain/instants.js';
 import { expiryWarningJobKey, reminderJobKey } from './notify.js';
+import { clientSearchText } from '../domain/search-text.js';
 import { clientOfPractice } from './practitioner-credits.js';
 
 export const ERASED_NAME = 'Erased client';
@@ -39,7 +40,8 @@ export async function eraseClient(db: Db, practiceId: string, clientId: string, 
       .where('end_at', '>', iso(now))
       .executeTakeFirst();
     if (upcoming) throw new DomainError('conflict', 'this client has upcoming sessions; cancel them before erasing the client');
-    const tombstone = { name: ERASED_NAME, email: `erased-${client.id}@erased.invalid` };
+    const email = `erased-${client.id}@erased.invalid`;
+    const tombstone = { name: ERASED_NAME, email, search_text: clientSearchText(ERASED_NAME, email) };
     await trx.updateTable('clients').set(tombstone).where('id', '=', client.id).execute();
     await trx.deleteFrom('sessions').where('client_id', '=', client.id).execute();
     await trx.deleteFrom('login_codes').where('practice_id', '=', practiceId).where('email', '=', client.email).execute();

@@ -132,14 +132,18 @@ async function scheduleReminder(trx: Trx, booking: BookingRow, reminderHours: nu
   );
 }
 
-/** Confirmation with an invite to both sides, the reminder, and a word when the client's credits run low. */
+/**
+ * Confirmation with an invite to both sides, the reminder, and a word when the client's credits run
+ * low. `credits` is what is left for this service, `balance` the client's whole usable balance
+ * (the two differ only when some lots are kept for other services).
+ */
 export async function notifyBooked(
   trx: Trx,
-  facts: { booking: BookingRow; practice: PracticeRow; service: ServiceRow; credits: Credits },
+  facts: { booking: BookingRow; practice: PracticeRow; service: ServiceRow; credits: Credits; balance: Credits },
   settings: MailSettings,
   now: Date,
 ): Promise<void> {
-  const { booking, practice, service, credits } = facts;
+  const { booking, practice, service, credits, balance } = facts;
   const who = await parties(trx, practice.id, booking.client_id);
   const links = practiceLinks(settings.publicUrl, practice.slug);
   const session = sessionFacts(practice, service, booking, who.client.name);
@@ -149,7 +153,7 @@ export async function notifyBooked(
     { practice, service, booking, who },
     'REQUEST',
     {
-      client: templates.bookedForClient(session, paidInCredits ? { credits: booking.credits, available: credits.available } : null, links),
+      client: templates.bookedForClient(session, paidInCredits ? { credits: booking.credits, available: credits.available, forServiceOnly: credits.available !== balance.available } : null, links),
       practitioner: templates.bookedForPractitioner(session),
     },
     now,
@@ -158,8 +162,8 @@ export async function notifyBooked(
   if (!paidInCredits) return;
   const person = { practiceName: practice.name, clientName: who.client.name };
   const about = { practiceId: practice.id, clientId: booking.client_id };
-  if (credits.available === 1) await send(trx, about, [{ to: who.client.email, content: templates.lowBalance(person, links) }], now);
-  if (credits.available === 0) await send(trx, about, [{ to: who.client.email, content: templates.creditsUsedUp(person, links) }], now);
+  if (balance.available === 1) await send(trx, about, [{ to: who.client.email, content: templates.lowBalance(person, links) }], now);
+  if (balance.available === 0) await send(trx, about, [{ to: who.client.email, content: templates.creditsUsedUp(person, links) }], now);
 }
 
 /** The same UID with the raised SEQUENCE, to both sides, and a reminder for the new time. */

@@ -3,10 +3,12 @@ import type { BookingRow, FeeRow, PracticeRow, ServiceRow } from '../db/schema.j
 import { assert, DomainError } from '../domain/errors.js';
 import { iso } from '../domain/instants.js';
 import {
+  cancellationDeadline,
   decideCancellation,
   decideCompletion,
   decideNoShow,
   effectivePolicy,
+  type BookingStatus,
   type Decision,
   type Policy,
 } from '../domain/policy.js';
@@ -56,17 +58,26 @@ export async function previewCancellation(db: Db, scope: BookingScope, actor: 'c
 
 type Settlement = { kind: 'cancel'; actor: 'client' | 'practitioner'; applyPolicy?: boolean } | { kind: 'no_show' } | { kind: 'complete' };
 
+/** The statuses a settlement leaves a booking in: finding one of them, the settlement already happened. */
+const SETTLED_AS: Record<Settlement['kind'], BookingStatus[]> = {
+  cancel: ['cancelled', 'late_cancelled'],
+  no_show: ['no_show'],
+  complete: ['completed'],
+};
+
 /**
  * Cancels, marks a no-show or completes a booking: decides with the domain, then writes exactly
  * that — one resolving entry per open hold (release, forfeit or consume), an owed fee, the new
- * status — in one transaction. A repeat of a cancel that already happened answers its outcome.
+ * status, the outcome as decided — in one transaction. A repeat of a settlement that already
+ * happened answers its stored outcome and writes nothing; another settlement of a settled booking
+ * is refused by the domain.
  */
 export async function settleBooking(db: Db, trx: Trx, scope: BookingScope, settlement: Settlement, actor: Actor, reason: string | null, now: Date) {
   const pre = await loadBooking(trx, scope);
   await db.lockRow(trx, 'clients', pre.booking.client_id);
   const { booking, practice, service, policy } = await loadBooking(trx, scope); // re-read under the lock
-  if (settlement.kind === 'cancel' && (booking.status === 'cancelled' || booking.status === 'late_cancelled')) {
-    return { booking, outcome: storedOutcome(booking) };
+  if (SETTLED_AS[settlement.kind].includes(booking.status)) {
+    return { booking, outcome: await storedOutcome(trx, booking, policy) };
   }
   const facts = bookingFacts(booking);
   const decision =
@@ -81,7 +92,8 @@ export async function settleBooking(db: Db, trx: Trx, scope: BookingScope, settl
     .set({
       status: decision.status,
       updated_at: iso(now),
-      ...(settlement.kind === 'cancel' ? { cancel_reason: reason, cancellation_json: JSON.stringify(cancellationView(decision)) } : {}),
+      cancellation_json: JSON.stringify(cancellationView(decision)),
+      ...(settlement.kind === 'cancel' ? { cancel_reason: reason } : {}),
     })
     .where('id', '=', booking.id)
     .where('status', '=', 'confirmed')
@@ -127,8 +139,30 @@ export async function expireReturnedCredits(trx: Trx, owner: { practiceId: strin
   }
 }
 
-/** The outcome of a cancellation that already happened, as it was decided then. */
-function storedOutcome(booking: BookingRow): ReturnType<typeof cancellationView> {
-  assert(booking.cancellation_json, `cancelled booking ${booking.id} keeps its outcome`);
-  return JSON.parse(booking.cancellation_json);
+type Cancellation = ReturnType<typeof cancellationView>;
+
+/** The outcome of a settlement that already happened, as it was decided then. */
+async function storedOutcome(trx: Trx, booking: BookingRow, policy: Policy): Promise<Cancellation> {
+  if (booking.cancellation_json) return JSON.parse(booking.cancellation_json) as Cancellation;
+  // Settled before outcomes were kept (no-shows and completions until 2026-12): read it back from
+  // what the settlement wrote, and keep it, so every later repeat answers the same.
+  const outcome = await recordedOutcome(trx, booking, policy);
+  await trx.updateTable('bookings').set({ cancellation_json: JSON.stringify(outcome) }).where('id', '=', booking.id).where('cancellation_json', 'is', null).execute();
+  return outcome;
+}
+
+/**
+ * The outcome as the ledger and the fees record it: a fee owed (whatever became of it since), else
+ * the credits forfeited, consumed or released. Only the deadline is not recorded: it is stated under
+ * the policy of today.
+ */
+async function recordedOutcome(trx: Trx, booking: BookingRow, policy: Policy): Promise<Cancellation> {
+  const facts = bookingFacts(booking);
+  const fee = await trx.selectFrom('fees').select(['amount', 'currency']).where('practice_id', '=', booking.practice_id).where('booking_id', '=', booking.id).executeTakeFirst();
+  const kinds = new Set(
+    (await trx.selectFrom('ledger_entries').select('kind').where('practice_id', '=', booking.practice_id).where('booking_id', '=', booking.id).execute()).map((e) => e.kind),
+  );
+  const outcome = fee ? 'fee' : facts.credits === 0 || booking.status === 'completed' ? 'none' : kinds.has('forfeit') ? 'forfeit' : 'release';
+  assert(outcome !== 'release' || kinds.has('release'), `settled booking ${booking.id} released its credits`);
+  return cancellationView({ outcome, credits: facts.credits, fee: fee ? { amount: fee.amount, currency: fee.currency } : null, deadline: cancellationDeadline(facts.start, policy) });
 }

@@ -155,6 +155,12 @@ export interface ClientRow {
   practice_id: string;
   email: string;
   name: string;
+  /**
+   * `clientSearchText(name, email)`, written with every change of name or email (`newClient`, the
+   * erasure's tombstone); search and the list's order use it. Optional on insert only so that
+   * fixtures writing rows directly need not know it (the column defaults to '': never found).
+   */
+  search_text?: string;
   created_at: string;
 }
 
@@ -229,7 +235,7 @@ export interface BookingRow {
   credits: number;
   sequence: number;
   cancel_reason: string | null;
-  /** The Cancellation (outcome, credits, fee, deadline) as decided when it was cancelled. */
+  /** The Cancellation (outcome, credits, fee, deadline) as decided when it was cancelled, marked a no-show or completed. */
   cancellation_json?: string | null;
   created_at: string;
   updated_at: string;

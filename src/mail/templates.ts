@@ -33,8 +33,10 @@ function when(s: SessionFacts): string {
   return sessionTime(s.startMs, s.endMs, s.timeZone);
 }
 
-export function bookedForClient(s: SessionFacts, paid: { credits: number; available: number } | null, links: Links): MailContent {
-  const payment = paid ? [`Paid with ${credits(paid.credits)}; ${credits(paid.available)} left.`] : [];
+/** `paid.forServiceOnly`: other credits are left that only other services can use, so the count names the service. */
+export function bookedForClient(s: SessionFacts, paid: { credits: number; available: number; forServiceOnly?: boolean } | null, links: Links): MailContent {
+  const left = `${credits(paid?.available ?? 0)} left${paid?.forServiceOnly ? ` for ${s.serviceName}` : ''}`;
+  const payment = paid ? [`Paid with ${credits(paid.credits)}; ${left}.`] : [];
   return compose(
     `Booked: ${s.serviceName} with ${s.practiceName}, ${shortTime(s.startMs, s.timeZone)}`,
     `Hello ${s.clientName},`,

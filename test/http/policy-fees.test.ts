@@ -26,7 +26,7 @@ describeEachDialect('a fee owed can block new bookings', (ctx) => {
 
     const refused = await ctx.app.inject({ method: 'POST', url: '/api/v1/me/bookings', headers: client.headers, payload: { serviceId: service.id, start: second } });
     expect(refused.statusCode).toBe(409);
-    expect(refused.json()).toMatchObject({ code: 'conflict', feesOwed: { amount: 4000, currency: 'USD' } });
+    expect(refused.json()).toMatchObject({ code: 'conflict', feesOwed: [{ amount: 4000, currency: 'USD' }] });
     expect(refused.json().detail).toContain('$40.00');
     // The practitioner can still book for them.
     const onBehalf = await ctx.app.inject({ method: 'POST', url: '/api/v1/bookings', headers: practitioner.headers, payload: { clientId: client.id, serviceId: service.id, start: second } });

@@ -1,5 +1,7 @@
 /** The HTTP contract (shared/API.md) as the web app uses it: same-origin JSON, problem+json errors. */
 
+import { writeKeys } from './idempotency';
+
 export interface Money {
   amount: number;
   currency: string;
@@ -278,6 +280,12 @@ export async function request<T>(method: string, path: string, body?: unknown, o
 export const api = {
   get: <T>(path: string, options?: RequestOptions) => request<T>('GET', path, undefined, options),
   post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('POST', path, body ?? {}, options),
+  /**
+   * A POST that creates or moves something, with the Idempotency-Key of this exact request (path
+   * and body): sent again after a network error or a 5xx, it carries the same key, so the server
+   * answers what it did the first time; after any 2xx or 4xx the same request is a new one.
+   */
+  postOnce: <T>(path: string, body: unknown = {}) => writeKeys.send({ path, body }, (key) => request<T>('POST', path, body, { idempotencyKey: key })),
   put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   delete: <T>(path: string) => request<T>('DELETE', path),
@@ -298,9 +306,7 @@ export async function getAll<T>(path: string, maxPages = 20): Promise<T[]> {
   return items;
 }
 
-export function newIdempotencyKey(): string {
-  return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
-}
+export { newIdempotencyKey } from './idempotency';
 
 /** What to tell a person about an error: the API's own detail, or what to do next. */
 export function errorMessage(error: unknown): string {

@@ -7,6 +7,7 @@ import * as jobFailures from './2026-12-04-01-job-failures.js';
 import * as sweepIndexes from './2026-12-04-02-sweep-indexes.js';
 import * as mailClient from './2026-12-04-20-mail-client.js';
 import * as retentionIndexes from './2026-12-04-20-retention-indexes.js';
+import * as clientSearch from './2026-12-04-30-client-search.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04-02-sweep-indexes': sweepIndexes,
   '2026-12-04-20-mail-client': mailClient,
   '2026-12-04-20-retention-indexes': retentionIndexes,
+  '2026-12-04-30-client-search': clientSearch,
 };

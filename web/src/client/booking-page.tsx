@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
-import { api, ApiError, newIdempotencyKey, type Booking, type Credits, type Me, type Money, type Package, type PublicPage, type Purchase, type Service, type Slot } from '../api';
+import { api, ApiError, type Booking, type Credits, type Me, type Money, type Package, type PublicPage, type Purchase, type Service, type Slot } from '../api';
 import { SlotPicker } from '../calendar';
 import { credits, detectTimeZone, durationText, formatMoney, formatRange, packageLine, plural, policySentence, sessionsMode } from '../format';
 import { bookingIcs, downloadFile } from '../ics';
@@ -72,7 +72,6 @@ export function BookingPage({ slug }: { slug: string }) {
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<{ booking: Booking; credits: Credits } | null>(null);
   const [checking, setChecking] = useState(false);
-  const bookingKey = useRef(newIdempotencyKey());
   const heading = useRef<HTMLHeadingElement>(null);
   const firstRender = useRef(true);
 
@@ -103,14 +102,13 @@ export function BookingPage({ slug }: { slug: string }) {
       setError(null);
       try {
         const body = payment === 'single' ? { serviceId: svc.id, start: chosen.start, payment } : { serviceId: svc.id, start: chosen.start };
-        const booked = await api.post<{ booking: Booking; credits: Credits }>('/me/bookings', body, { idempotencyKey: bookingKey.current });
-        bookingKey.current = newIdempotencyKey();
+        // A retry of the same choice after a lost answer carries the same key: one booking, its first answer.
+        const booked = await api.postOnce<{ booking: Booking; credits: Credits }>('/me/bookings', body);
         setResult(booked);
         setOffer(null);
         setStep('done');
         void refreshMe();
       } catch (e) {
-        bookingKey.current = newIdempotencyKey();
         if (e instanceof ApiError && e.code === 'credits_exhausted') {
           setOffer({ packages: e.problem.packages ?? [], singleSessionPrice: e.problem.singleSessionPrice ?? null });
           void refreshMe();
@@ -170,7 +168,7 @@ export function BookingPage({ slug }: { slug: string }) {
     setBusy(`buy-${pkg.id}`);
     setError(null);
     try {
-      const bought = await api.post<{ purchase: Purchase; checkoutUrl: string | null }>('/me/purchases', { packageId: pkg.id }, { idempotencyKey: newIdempotencyKey() });
+      const bought = await api.postOnce<{ purchase: Purchase; checkoutUrl: string | null }>('/me/purchases', { packageId: pkg.id });
       if (bought.checkoutUrl) {
         const pending: PendingBooking = { slug, serviceId: service.id, start: slot.start, end: slot.end, purchaseId: bought.purchase.id };
         sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
@@ -234,7 +232,6 @@ export function BookingPage({ slug }: { slug: string }) {
     setTaken(null);
     setOffer(null);
     setError(null);
-    bookingKey.current = newIdempotencyKey();
     if (me) {
       // The balance may have moved since it was read (another tab, the practitioner): read it again.
       setChecking(true);
@@ -462,7 +459,7 @@ function Confirm({
               'Free — no credit needed'
             ) : (
               <>
-                Uses {credits(service.creditCost)} · {plural(me.credits.available - service.creditCost, sessions ? 'session' : 'credit')} left after this
+                Uses {credits(service.creditCost)} · {plural(coverage - service.creditCost, sessions ? 'session' : 'credit')} left after this
               </>
             )}
           </p>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, errorMessage, getAll, newIdempotencyKey, type Booking, type Cancellation, type Fee, type Me, type Package, type PublicPage, type Purchase, type Service } from '../api';
+import { api, ApiError, errorMessage, getAll, type Booking, type Cancellation, type Fee, type Me, type Package, type PublicPage, type Purchase, type Service } from '../api';
 import { SlotPicker, TimeZonePicker, usePickedSlot } from '../calendar';
 import { formatDate, formatDay, formatMoney, formatRange, formatTime, packageLine, plural, policySentence, sessionsMode, windowText } from '../format';
 import { Link, navigate, useTitle } from '../router';
@@ -331,7 +331,7 @@ function CancelDialog({ booking, timeZone, windowHours, onClose, onDone }: { boo
   const confirm = async () => {
     if (!booking) return;
     await run(async () => {
-      const result = await api.post<{ booking: Booking; outcome: Cancellation }>(`/me/bookings/${encodeURIComponent(booking.id)}/cancel`, {}, { idempotencyKey: `cancel-${booking.id}` });
+      const result = await api.postOnce<{ booking: Booking; outcome: Cancellation }>(`/me/bookings/${encodeURIComponent(booking.id)}/cancel`, {});
       setDone(result.outcome);
       onDone();
     });
@@ -405,7 +405,7 @@ function RescheduleDialog({
     if (!slot) return;
     await run(
       async () => {
-        const result = await api.post<{ booking: Booking }>(`/me/bookings/${encodeURIComponent(booking.id)}/reschedule`, { start: slot.start }, { idempotencyKey: newIdempotencyKey() });
+        const result = await api.postOnce<{ booking: Booking }>(`/me/bookings/${encodeURIComponent(booking.id)}/reschedule`, { start: slot.start });
         onDone(result.booking);
       },
       {
@@ -458,7 +458,7 @@ function BuyMore({ packages, sessions, onBought }: { packages: Package[]; sessio
     setBusy(pkg.id);
     setError(null);
     try {
-      const bought = await api.post<{ purchase: Purchase; checkoutUrl: string | null }>('/me/purchases', { packageId: pkg.id }, { idempotencyKey: newIdempotencyKey() });
+      const bought = await api.postOnce<{ purchase: Purchase; checkoutUrl: string | null }>('/me/purchases', { packageId: pkg.id });
       if (bought.checkoutUrl) {
         window.location.assign(bought.checkoutUrl);
         return;

@@ -1,5 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { api, ApiError, errorMessage, getAll, newIdempotencyKey, type Booking, type Cancellation, type Client, type ClientDetail, type ClientSummary, type Fee, type LedgerEntry, type Lot, type Package, type Service } from '../api';
+import { api, ApiError, errorMessage, getAll, type Booking, type Cancellation, type Client, type ClientDetail, type ClientSummary, type Fee, type LedgerEntry, type Lot, type Package, type Service } from '../api';
 import { SlotPicker, usePickedSlot } from '../calendar';
 import { credits, formatDate, formatDayShort, formatMoney, formatRange, formatTime, packageLine, plural } from '../format';
 import { Link, navigate, useTitle } from '../router';
@@ -469,7 +469,7 @@ function BookForClientDialog({ client, services, slug, tz, onClose, onDone }: { 
     if (!slot || !service) return;
     await run(
       async () => {
-        const result = await api.post<{ booking: Booking; credits: { available: number } }>('/bookings', { clientId: client.id, serviceId, start: slot.start }, { idempotencyKey: newIdempotencyKey() });
+        const result = await api.postOnce<{ booking: Booking; credits: { available: number } }>('/bookings', { clientId: client.id, serviceId, start: slot.start });
         onDone(`Booked ${formatRange(result.booking.start, result.booking.end, tz)}. ${client.name || client.email} has ${credits(result.credits.available)} left.`);
       },
       {
@@ -538,7 +538,7 @@ function GrantDialog({ client, packages, onClose, onDone }: { client: ClientDeta
         mode === 'package'
           ? { packageId, ...(paid ? { payment: 'manual' } : {}) }
           : { credits: Number(amount), reason: reason.trim(), ...(validity.trim() ? { validityDays: Number(validity) } : {}) };
-      const lot = await api.post<Lot>(`/clients/${encodeURIComponent(client.id)}/grants`, body, { idempotencyKey: newIdempotencyKey() });
+      const lot = await api.postOnce<Lot>(`/clients/${encodeURIComponent(client.id)}/grants`, body);
       onDone(`${credits(lot.granted)} added${lot.packageId ? ` (${lot.packageName})` : ''}.`);
     });
   };
@@ -600,7 +600,7 @@ function AdjustDialog({ client, tz, onClose, onDone }: { client: ClientDetail; t
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
-      await api.post<LedgerEntry>(`/clients/${encodeURIComponent(client.id)}/adjustments`, { lotId, amount: Number(amount), reason: reason.trim() }, { idempotencyKey: newIdempotencyKey() });
+      await api.postOnce<LedgerEntry>(`/clients/${encodeURIComponent(client.id)}/adjustments`, { lotId, amount: Number(amount), reason: reason.trim() });
       onDone(`Adjusted by ${Number(amount) > 0 ? '+' : ''}${amount}.`);
     });
   };
@@ -685,11 +685,7 @@ function PractitionerCancelDialog({ booking, tz, onClose, onDone }: { booking: B
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
-      const result = await api.post<{ booking: Booking; outcome: Cancellation }>(
-        `/bookings/${encodeURIComponent(booking.id)}/cancel`,
-        { applyPolicy, ...(reason.trim() ? { reason: reason.trim() } : {}) },
-        { idempotencyKey: newIdempotencyKey() },
-      );
+      const result = await api.postOnce<{ booking: Booking; outcome: Cancellation }>(`/bookings/${encodeURIComponent(booking.id)}/cancel`, { applyPolicy, ...(reason.trim() ? { reason: reason.trim() } : {}) });
       onDone(`Cancelled ${formatRange(booking.start, booking.end, tz)}. ${outcomeText(result.outcome)}`);
     });
   };
@@ -725,7 +721,7 @@ function WaiveDialog({ booking, tz, onClose, onDone }: { booking: Booking; tz: s
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
-      await api.post(`/bookings/${encodeURIComponent(booking.id)}/waive`, { reason: reason.trim() }, { idempotencyKey: newIdempotencyKey() });
+      await api.postOnce(`/bookings/${encodeURIComponent(booking.id)}/waive`, { reason: reason.trim() });
       onDone(`Waived: the credit for ${formatRange(booking.start, booking.end, tz)} is back.`);
     });
   };
@@ -754,7 +750,7 @@ function SettleDialog({ booking, how, tz, onClose, onDone }: { booking: Booking;
   const { busy, error, run } = useAction();
   const submit = () =>
     run(async () => {
-      const result = await api.post<{ booking: Booking; outcome: Cancellation }>(`/bookings/${encodeURIComponent(booking.id)}/${how}`, {}, { idempotencyKey: newIdempotencyKey() });
+      const result = await api.postOnce<{ booking: Booking; outcome: Cancellation }>(`/bookings/${encodeURIComponent(booking.id)}/${how}`, {});
       onDone(how === 'complete' ? `Marked attended. ${credits(booking.payment.credits)} used.` : `Marked no-show. ${outcomeText(result.outcome)}`);
     });
   return (

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { clientLots, lotStates, totalCredits } from '../../../app/balances.js';
+import { balanceOf, lotStates } from '../../../app/balances.js';
 import { bookSession } from '../../../app/book-session.js';
 import { purchasePackage } from '../../../app/purchases.js';
 import { rescheduleBooking } from '../../../app/reschedule-booking.js';
@@ -45,17 +45,16 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
       const caller = clientOf(request);
       const db = deps.db.kysely;
       const client = await db.selectFrom('clients').selectAll().where('id', '=', caller.clientId).executeTakeFirstOrThrow();
-      const lots = await clientLots(db, caller.practiceId, caller.clientId);
+      const now = deps.clock.now();
+      const { lots, credits } = await balanceOf(db, caller.practiceId, caller.clientId, now);
       const services = await db.selectFrom('services').select('id').where('practice_id', '=', caller.practiceId).where('active', '=', 1).orderBy('created_at').execute();
       const fees = await db.selectFrom('fees').selectAll().where('practice_id', '=', caller.practiceId).where('client_id', '=', caller.clientId).orderBy('created_at', 'desc').execute();
-      const credits = totalCredits(lots);
-      const now = deps.clock.now().getTime();
       const states = lotStates(lots);
       return {
         client: clientView(client, credits),
         credits,
         lots: lots.map(lotView),
-        coverage: services.map((s) => ({ serviceId: s.id, available: coverage(states, s.id, now) })),
+        coverage: services.map((s) => ({ serviceId: s.id, available: coverage(states, s.id, now.getTime()) })),
         fees: fees.map(feeView),
       };
     },

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { clientLots, NO_CREDITS, totalCredits } from '../../../app/balances.js';
+import { balanceOf, clientLots, lotAsOf, NO_CREDITS } from '../../../app/balances.js';
 import { listClients, createClient } from '../../../app/clients.js';
 import { eraseClient } from '../../../app/erase-client.js';
 import { adjustLot, clientOfPractice, grantCredits } from '../../../app/practitioner-credits.js';
@@ -68,7 +68,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       const { practiceId } = practitionerOf(request);
       const db = deps.db.kysely;
       const client = await clientOfPractice(db, practiceId, request.params.id);
-      const lots = await clientLots(db, practiceId, client.id);
+      const { lots, credits } = await balanceOf(db, practiceId, client.id, deps.clock.now());
       const [bookings, purchases, fees, ledger] = await Promise.all([
         db.selectFrom('bookings as b').innerJoin('services as s', 's.id', 'b.service_id').selectAll('b').select('s.name as service_name').where('b.practice_id', '=', practiceId).where('b.client_id', '=', client.id).orderBy('b.start_at', 'desc').execute(),
         db.selectFrom('purchases').selectAll().where('practice_id', '=', practiceId).where('client_id', '=', client.id).orderBy('created_at', 'desc').execute(),
@@ -76,7 +76,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         db.selectFrom('ledger_entries').selectAll().where('practice_id', '=', practiceId).where('client_id', '=', client.id).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(LEDGER_HISTORY_MAX).execute(),
       ]);
       return {
-        ...clientView(client, totalCredits(lots)),
+        ...clientView(client, credits),
         lots: lots.map(lotView),
         bookings: bookings.map((b) => bookingWithReasonView(b, b.service_name)),
         purchases: purchases.map(purchaseView),
@@ -99,7 +99,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
     async (request) => {
       const { practiceId } = practitionerOf(request);
       const client = await eraseClient(deps.db, practiceId, request.params.id, deps.clock.now());
-      return clientView(client, totalCredits(await clientLots(deps.db.kysely, practiceId, client.id)));
+      return clientView(client, (await balanceOf(deps.db.kysely, practiceId, client.id, deps.clock.now())).credits);
     },
   );
 
@@ -126,9 +126,10 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       const caller = practitionerOf(request);
       const owner = { practiceId: caller.practiceId, clientId: request.params.id };
       await runIdempotent(deps, request, reply, async (trx) => {
-        const lot = await grantCredits(deps.db, trx, owner, request.body, actorOf(caller.userId), deps.clock.now());
+        const now = deps.clock.now();
+        const lot = await grantCredits(deps.db, trx, owner, request.body, actorOf(caller.userId), now);
         const balance = (await clientLots(trx, owner.practiceId, owner.clientId)).find((l) => l.id === lot.id)!;
-        return { status: 201, body: lotView(balance) };
+        return { status: 201, body: lotView(lotAsOf(balance, now)) };
       }, () => deps.mail.kick());
     },
   );

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { activeService, slotQueryFor } from '../../../app/calendar.js';
 import { practiceBySlug, requestLoginCode, verifyLoginCode } from '../../../app/client-sign-in.js';
-import { clientLots, totalCredits } from '../../../app/balances.js';
+import { balanceOf } from '../../../app/balances.js';
 import { clientView, packageView, practiceView, serviceView } from '../../../app/views.js';
 import { iso } from '../../../domain/instants.js';
 import { listSlots, SLOT_QUERY_DAYS_MAX } from '../../../domain/slots.js';
@@ -117,12 +117,13 @@ export const publicRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       },
     },
     async (request, reply) => {
-      const { client, secret } = await verifyLoginCode(deps.db, { slug: request.params.slug, ...request.body, ip: request.ip }, limits, deps.clock.now());
+      const now = deps.clock.now();
+      const { client, secret } = await verifyLoginCode(deps.db, { slug: request.params.slug, ...request.body, ip: request.ip }, limits, now);
       // The cookie this sign-in replaces ends too: a session id known before sign-in is never live after it.
       const previous = request.cookies[CLIENT_COOKIE];
       if (previous) await endSession(deps.db, previous);
       setSessionCookie(reply, CLIENT_COOKIE, secret, deps.config);
-      const credits = totalCredits(await clientLots(deps.db.kysely, client.practice_id, client.id));
+      const { credits } = await balanceOf(deps.db.kysely, client.practice_id, client.id, now);
       return { client: clientView(client, credits), token: secret };
     },
   );
