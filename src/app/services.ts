@@ -165,7 +165,10 @@ function serviceChanges(current: ServiceRow, patch: ServicePatch): Partial<Servi
   return changes;
 }
 
-/** A deleted service leaves the packages that named it: their lists keep naming only services that exist. */
+/**
+ * A deleted service leaves the packages that named it: their lists keep naming only services that
+ * exist. A package left naming none would sell credits nothing can spend, so it stops being sold.
+ */
 async function forgetInPackages(trx: Trx, practiceId: string, serviceId: string): Promise<void> {
   const packages = await trx
     .selectFrom('packages')
@@ -175,6 +178,7 @@ async function forgetInPackages(trx: Trx, practiceId: string, serviceId: string)
     .execute();
   for (const pkg of packages) {
     const serviceIds = (JSON.parse(pkg.service_ids_json!) as string[]).filter((s) => s !== serviceId);
-    await trx.updateTable('packages').set({ service_ids_json: JSON.stringify(serviceIds) }).where('id', '=', pkg.id).execute();
+    const changes = serviceIds.length === 0 ? { service_ids_json: '[]', active: 0 as const } : { service_ids_json: JSON.stringify(serviceIds) };
+    await trx.updateTable('packages').set(changes).where('id', '=', pkg.id).execute();
   }
 }

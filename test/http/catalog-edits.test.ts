@@ -1,0 +1,90 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { grantCredits } from '../../src/app/practitioner-credits.js';
+import { describeEachDialect, TEST_START, type TestContext } from '../support/app.js';
+import { as, expectOk, type Reply } from '../support/http.js';
+import { expectInvariants, setUpPractice, signInClient } from '../support/scenario.js';
+
+/*
+ * Catalog edits that meet what is already sold or booked (review C5, C7, S6): deleting a
+ * package's last service, lowering a service's capacity, changing its duration. The clock stands
+ * at Monday 2026-03-02 08:00Z; the practice (Europe/London, GMT in March) is open Mon–Fri 09–17.
+ */
+
+const usd = (amount: number) => ({ amount, currency: 'USD' });
+const deleteService = (ctx: TestContext, headers: Record<string, string>, id: string) => ctx.app.inject({ method: 'DELETE', url: `/api/v1/services/${id}`, headers });
+
+function expectProblem(res: Reply, status: number, code: string): void {
+  expect(res.statusCode, res.body).toBe(status);
+  expect(res.headers['content-type']).toContain('application/problem+json');
+  expect(res.json()).toMatchObject({ status, code });
+}
+
+describeEachDialect('catalog edits against what is sold and booked', (ctx) => {
+  beforeEach(() => ctx.clock.set(TEST_START));
+  afterEach(() => expectInvariants(ctx));
+
+  describe('deleting the last service a package names', () => {
+    it('deactivates the package in the same step, so it is no longer sold', async () => {
+      const { practitioner: p } = await setUpPractice(ctx);
+      const practitioner = as(ctx, p.headers);
+      const gone = (await practitioner('POST', '/services', { name: 'Gone', durationMinutes: 30 })).json();
+      const pkg = (await practitioner('POST', '/packages', { name: 'Gone only', credits: 5, price: usd(100), serviceIds: [gone.id] })).json();
+
+      expectOk(await deleteService(ctx, p.headers, gone.id), 204);
+
+      expect((await practitioner('GET', `/packages/${pkg.id}`)).json()).toEqual({ ...pkg, serviceIds: [], active: false });
+      const page = (await ctx.app.inject({ method: 'GET', url: `/api/v1/public/${p.practice.slug}` })).json();
+      expect(page.packages.map((k: { id: string }) => k.id)).not.toContain(pkg.id);
+      const client = as(ctx, (await signInClient(ctx, p.practice.slug)).headers);
+      expectProblem(await client('POST', '/me/purchases', { packageId: pkg.id }), 404, 'not_found');
+      expect((await client('GET', '/me')).json().credits).toEqual({ available: 0, held: 0, used: 0, expired: 0 });
+    });
+
+    it('keeps a package active while it still names another service', async () => {
+      const { practitioner: p, service } = await setUpPractice(ctx);
+      const practitioner = as(ctx, p.headers);
+      const gone = (await practitioner('POST', '/services', { name: 'Gone', durationMinutes: 30 })).json();
+      const pkg = (await practitioner('POST', '/packages', { name: 'Both', credits: 5, price: usd(100), serviceIds: [service.id, gone.id] })).json();
+      expectOk(await deleteService(ctx, p.headers, gone.id), 204);
+      expect((await practitioner('GET', `/packages/${pkg.id}`)).json()).toEqual({ ...pkg, serviceIds: [service.id], active: true });
+    });
+
+    it('refuses to sell such a package again until it names a service (409 conflict)', async () => {
+      const { practitioner: p, service } = await setUpPractice(ctx);
+      const practitioner = as(ctx, p.headers);
+      const gone = (await practitioner('POST', '/services', { name: 'Gone', durationMinutes: 30 })).json();
+      const pkg = (await practitioner('POST', '/packages', { name: 'Gone only', credits: 5, price: usd(100), serviceIds: [gone.id] })).json();
+      expectOk(await deleteService(ctx, p.headers, gone.id), 204);
+
+      const reactivated = await practitioner('PATCH', `/packages/${pkg.id}`, { active: true });
+      expectProblem(reactivated, 409, 'conflict');
+      expect(reactivated.json().detail).toMatch(/names no service/);
+      expect((await practitioner('PATCH', `/packages/${pkg.id}`, { name: 'Renamed' })).json()).toMatchObject({ name: 'Renamed', active: false });
+      const fixed = await practitioner('PATCH', `/packages/${pkg.id}`, { active: true, serviceIds: [service.id] });
+      expectOk(fixed);
+      expect(fixed.json()).toMatchObject({ serviceIds: [service.id], active: true });
+    });
+  });
+
+  describe('grants name at least one service', () => {
+    it('refuses a grant with an empty serviceIds (400), granting nothing', async () => {
+      const { practitioner: p } = await setUpPractice(ctx);
+      const practitioner = as(ctx, p.headers);
+      const signedIn = await signInClient(ctx, p.practice.slug);
+      const res = await practitioner('POST', `/clients/${signedIn.id}/grants`, { credits: 2, serviceIds: [], reason: 'for nothing' });
+      expectProblem(res, 400, 'validation_failed');
+      expect(res.json().errors.map((e: { path: string }) => e.path)).toContain('/serviceIds');
+      expect((await practitioner('GET', `/clients/${signedIn.id}`)).json().lots).toEqual([]);
+    });
+
+    it('refuses an empty serviceIds in the use case too, whoever calls it', async () => {
+      const { practitioner: p } = await setUpPractice(ctx);
+      const signedIn = await signInClient(ctx, p.practice.slug);
+      const owner = { practiceId: p.practice.id, clientId: signedIn.id };
+      const grant = ctx.db.write((trx) =>
+        grantCredits(ctx.db, trx, owner, { credits: 2, serviceIds: [], reason: 'for nothing' }, { kind: 'practitioner', id: p.user.id }, ctx.clock.now()),
+      );
+      await expect(grant).rejects.toMatchObject({ code: 'validation_failed', extra: { errors: [{ path: '/serviceIds', message: expect.any(String) }] } });
+    });
+  });
+});
