@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { grantCredits } from '../../src/app/practitioner-credits.js';
 import { describeEachDialect, TEST_START, type TestContext } from '../support/app.js';
 import { as, expectOk, type Reply } from '../support/http.js';
-import { expectInvariants, setUpPractice, signInClient } from '../support/scenario.js';
+import { expectInvariants, setUpPractice, signInClient, type PracticeSetup } from '../support/scenario.js';
 
 /*
  * Catalog edits that meet what is already sold or booked (review C5, C7, S6): deleting a
@@ -17,6 +17,14 @@ function expectProblem(res: Reply, status: number, code: string): void {
   expect(res.statusCode, res.body).toBe(status);
   expect(res.headers['content-type']).toContain('application/problem+json');
   expect(res.json()).toMatchObject({ status, code });
+}
+
+/** A new client of the practice who bought the 5-session package. */
+async function clientWithCredits(ctx: TestContext, setup: PracticeSetup) {
+  const signedIn = await signInClient(ctx, setup.practitioner.practice.slug);
+  const client = as(ctx, signedIn.headers);
+  expectOk(await client('POST', '/me/purchases', { packageId: setup.pkg.id }), 201);
+  return { ...signedIn, call: client };
 }
 
 describeEachDialect('catalog edits against what is sold and booked', (ctx) => {
@@ -85,6 +93,61 @@ describeEachDialect('catalog edits against what is sold and booked', (ctx) => {
         grantCredits(ctx.db, trx, owner, { credits: 2, serviceIds: [], reason: 'for nothing' }, { kind: 'practitioner', id: p.user.id }, ctx.clock.now()),
       );
       await expect(grant).rejects.toMatchObject({ code: 'validation_failed', extra: { errors: [{ path: '/serviceIds', message: expect.any(String) }] } });
+    });
+  });
+
+  describe('lowering a service’s capacity', () => {
+    const WED_10 = '2026-03-04T10:00:00.000Z';
+    const WED_11 = '2026-03-04T11:00:00.000Z';
+
+    it('refuses a capacity below the seats booked at a start, listing the over-full slots (409), and changes nothing', async () => {
+      const setup = await setUpPractice(ctx, { service: { capacity: 3 } });
+      const practitioner = as(ctx, setup.practitioner.headers);
+      const [a, b, c] = [await clientWithCredits(ctx, setup), await clientWithCredits(ctx, setup), await clientWithCredits(ctx, setup)];
+      for (const [who, start] of [[a, WED_10], [b, WED_10], [c, WED_11]] as const) {
+        expectOk(await who.call('POST', '/me/bookings', { serviceId: setup.service.id, start }), 201);
+      }
+
+      const refused = await practitioner('PATCH', `/services/${setup.service.id}`, { name: 'Small group', capacity: 1 });
+      expectProblem(refused, 409, 'conflict');
+      expect(refused.json().slots).toEqual([{ start: WED_10, booked: 2 }]);
+      expect(refused.json().detail).toMatch(/at least 2/);
+      expect((await practitioner('GET', `/services/${setup.service.id}`)).json()).toMatchObject({ name: 'Coaching session', capacity: 3 });
+
+      expect((await practitioner('PATCH', `/services/${setup.service.id}`, { capacity: 2 })).json().capacity).toBe(2);
+    });
+
+    it('counts only the seats that still hold their slot: a cancelled seat frees the way', async () => {
+      const setup = await setUpPractice(ctx, { service: { capacity: 2 } });
+      const practitioner = as(ctx, setup.practitioner.headers);
+      const [a, b] = [await clientWithCredits(ctx, setup), await clientWithCredits(ctx, setup)];
+      expectOk(await a.call('POST', '/me/bookings', { serviceId: setup.service.id, start: WED_10 }), 201);
+      const second = await b.call('POST', '/me/bookings', { serviceId: setup.service.id, start: WED_10 });
+      expectOk(second, 201);
+      expectProblem(await practitioner('PATCH', `/services/${setup.service.id}`, { capacity: 1 }), 409, 'conflict');
+
+      expectOk(await b.call('POST', `/me/bookings/${second.json().booking.id}/cancel`));
+      expect((await practitioner('PATCH', `/services/${setup.service.id}`, { capacity: 1 })).json().capacity).toBe(1);
+    });
+
+    it('decides a capacity cut racing a booking for the second seat one after the other: never two seats for one', async () => {
+      const setup = await setUpPractice(ctx, { service: { capacity: 2 } });
+      const practitioner = as(ctx, setup.practitioner.headers);
+      for (const hour of [9, 10, 11, 12, 13]) {
+        const start = `2026-03-04T${String(hour).padStart(2, '0')}:00:00.000Z`;
+        expectOk(await practitioner('PATCH', `/services/${setup.service.id}`, { capacity: 2 }));
+        const [a, b] = [await clientWithCredits(ctx, setup), await clientWithCredits(ctx, setup)];
+        expectOk(await a.call('POST', '/me/bookings', { serviceId: setup.service.id, start }), 201);
+        const [booked, cut] = await Promise.all([
+          b.call('POST', '/me/bookings', { serviceId: setup.service.id, start }),
+          practitioner('PATCH', `/services/${setup.service.id}`, { capacity: 1 }),
+        ]);
+        const outcome = `${booked.statusCode} ${booked.json().code ?? ''} / ${cut.statusCode} ${cut.json().code ?? ''}`;
+        expect(['201  / 409 conflict', '409 slot_unavailable / 200 ']).toContain(outcome);
+        await expectInvariants(ctx);
+        // Free the slot again for the next round's capacity 2.
+        if (booked.statusCode === 201) expectOk(await b.call('POST', `/me/bookings/${booked.json().booking.id}/cancel`));
+      }
     });
   });
 });
