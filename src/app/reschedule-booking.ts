@@ -1,6 +1,6 @@
 import type { Db, Trx } from '../db/create-db.js';
 import { DomainError } from '../domain/errors.js';
-import { iso } from '../domain/instants.js';
+import { iso, MINUTE_MS } from '../domain/instants.js';
 import { chooseLots } from '../domain/lots.js';
 import { decideReschedule } from '../domain/policy.js';
 import { clientLots, lotStates } from './balances.js';
@@ -22,7 +22,13 @@ export async function rescheduleBooking(db: Db, trx: Trx, scope: BookingScope, n
   decideReschedule(bookingFacts(booking), policy, actor.kind === 'client' ? 'client' : 'practitioner', now.getTime());
 
   const start = newStart.getTime();
-  await assertSlotOffered(trx, practice, service, start, now, { clientId: booking.client_id, exceptBookingId: booking.id });
+  // The booking keeps its own session (length and buffers, as booked), unless it joins seats already booked at the new start.
+  const session = {
+    durationMinutes: (Date.parse(booking.end_at) - Date.parse(booking.start_at)) / MINUTE_MS,
+    bufferBeforeMinutes: booking.buffer_before_minutes,
+    bufferAfterMinutes: booking.buffer_after_minutes,
+  };
+  const slot = await assertSlotOffered(trx, practice, service, start, now, { clientId: booking.client_id, exceptBookingId: booking.id }, session);
 
   const owner = { practiceId: practice.id, clientId: booking.client_id };
   const holds = await openHolds(trx, practice.id, booking.id);
@@ -42,7 +48,14 @@ export async function rescheduleBooking(db: Db, trx: Trx, scope: BookingScope, n
 
   const moved = await trx
     .updateTable('bookings')
-    .set({ start_at: iso(start), end_at: iso(start + service.duration_minutes * 60_000), sequence: booking.sequence + 1, updated_at: iso(now) })
+    .set({
+      start_at: iso(start),
+      end_at: iso(slot.end),
+      buffer_before_minutes: slot.bufferBeforeMinutes,
+      buffer_after_minutes: slot.bufferAfterMinutes,
+      sequence: booking.sequence + 1,
+      updated_at: iso(now),
+    })
     .where('id', '=', booking.id)
     .where('status', '=', 'confirmed')
     .returningAll()

@@ -150,4 +150,93 @@ describeEachDialect('catalog edits against what is sold and booked', (ctx) => {
       }
     });
   });
+
+  describe('changing a service’s duration (a booking keeps its own session)', () => {
+    const WED_10 = '2026-03-04T10:00:00.000Z';
+    const WED_11 = '2026-03-04T11:00:00.000Z';
+    const THU_10 = '2026-03-05T10:00:00.000Z';
+    const THU_11 = '2026-03-05T11:00:00.000Z';
+    const slotsOn = async (setup: PracticeSetup, date: string) => {
+      const res = await ctx.app.inject({ method: 'GET', url: `/api/v1/public/${setup.practitioner.practice.slug}/services/${setup.service.id}/slots?from=${date}&to=${date}` });
+      expectOk(res);
+      return res.json().slots as { start: string; end: string; remaining: number }[];
+    };
+
+    it('moves a booking with its own length when the service has become shorter since it was booked', async () => {
+      const setup = await setUpPractice(ctx, { service: { bufferAfterMinutes: 15 } });
+      const practitioner = as(ctx, setup.practitioner.headers);
+      const a = await clientWithCredits(ctx, setup);
+      const booked = await a.call('POST', '/me/bookings', { serviceId: setup.service.id, start: WED_10 });
+      expectOk(booked, 201);
+      expectOk(await practitioner('PATCH', `/services/${setup.service.id}`, { durationMinutes: 30, slotStepMinutes: 60, bufferAfterMinutes: 0 }));
+
+      const moved = await a.call('POST', `/me/bookings/${booked.json().booking.id}/reschedule`, { start: THU_10 });
+      expectOk(moved);
+      expect(moved.json().booking).toMatchObject({ start: THU_10, end: THU_11 });
+      // Its 15-minute buffer moved with it: 11:00 Thursday is taken by the buffer, 12:00 is free.
+      const thursday = (await slotsOn(setup, '2026-03-05')).map((s) => s.start);
+      expect(thursday).not.toContain(THU_10);
+      expect(thursday).not.toContain(THU_11);
+      expect(thursday).toContain('2026-03-05T12:00:00.000Z');
+    });
+
+    it('moves a booking with its own length when the service has become longer, refusing a start where that length would not fit', async () => {
+      const setup = await setUpPractice(ctx);
+      const practitioner = as(ctx, setup.practitioner.headers);
+      const a = await clientWithCredits(ctx, setup);
+      const b = await clientWithCredits(ctx, setup);
+      expectOk(await b.call('POST', '/me/bookings', { serviceId: setup.service.id, start: '2026-03-05T11:00:00.000Z' }), 201);
+      const booked = await a.call('POST', '/me/bookings', { serviceId: setup.service.id, start: WED_10 });
+      expectOk(booked, 201);
+      expectOk(await practitioner('PATCH', `/services/${setup.service.id}`, { durationMinutes: 120, slotStepMinutes: 60 }));
+
+      // Thursday 10:00 is no slot for 120 minutes (b's session at 11:00), but is one for this 60-minute booking.
+      expect((await slotsOn(setup, '2026-03-05')).map((s) => s.start)).not.toContain(THU_10);
+      const moved = await a.call('POST', `/me/bookings/${booked.json().booking.id}/reschedule`, { start: THU_10 });
+      expectOk(moved);
+      expect(moved.json().booking).toMatchObject({ start: THU_10, end: THU_11 });
+    });
+
+    it('gives a new seat of a group slot the end of the seats already booked there, after the service became longer', async () => {
+      const setup = await setUpPractice(ctx, { service: { capacity: 3 } });
+      const practitioner = as(ctx, setup.practitioner.headers);
+      const [a, b] = [await clientWithCredits(ctx, setup), await clientWithCredits(ctx, setup)];
+      expectOk(await a.call('POST', '/me/bookings', { serviceId: setup.service.id, start: '2026-03-04T16:00:00.000Z' }), 201);
+      expectOk(await a.call('POST', '/me/bookings', { serviceId: setup.service.id, start: WED_10 }), 201);
+      expectOk(await practitioner('PATCH', `/services/${setup.service.id}`, { durationMinutes: 90, slotStepMinutes: 60 }));
+
+      const wednesday = await slotsOn(setup, '2026-03-04');
+      expect(wednesday.find((s) => s.start === WED_10)).toEqual({ start: WED_10, end: WED_11, remaining: 2 });
+      // 16:00-17:00 has a seat and still fits the hours; 90 minutes would not.
+      expect(wednesday.find((s) => s.start === '2026-03-04T16:00:00.000Z')).toEqual({ start: '2026-03-04T16:00:00.000Z', end: '2026-03-04T17:00:00.000Z', remaining: 2 });
+      expect(wednesday.find((s) => s.start === '2026-03-04T13:00:00.000Z')).toEqual({ start: '2026-03-04T13:00:00.000Z', end: '2026-03-04T14:30:00.000Z', remaining: 3 });
+
+      const joined = await b.call('POST', '/me/bookings', { serviceId: setup.service.id, start: WED_10 });
+      expectOk(joined, 201);
+      expect(joined.json().booking).toMatchObject({ start: WED_10, end: WED_11 });
+      const late = await b.call('POST', '/me/bookings', { serviceId: setup.service.id, start: '2026-03-04T16:00:00.000Z' });
+      expectOk(late, 201);
+      expect(late.json().booking.end).toBe('2026-03-04T17:00:00.000Z');
+      const fresh = await b.call('POST', '/me/bookings', { serviceId: setup.service.id, start: '2026-03-05T13:00:00.000Z' });
+      expectOk(fresh, 201);
+      expect(fresh.json().booking.end).toBe('2026-03-05T14:30:00.000Z');
+    });
+
+    it('gives a booking moved into a group slot the end of the seats already booked there', async () => {
+      const setup = await setUpPractice(ctx, { service: { capacity: 3 } });
+      const practitioner = as(ctx, setup.practitioner.headers);
+      const [a, b] = [await clientWithCredits(ctx, setup), await clientWithCredits(ctx, setup)];
+      expectOk(await a.call('POST', '/me/bookings', { serviceId: setup.service.id, start: WED_10 }), 201);
+      expectOk(await practitioner('PATCH', `/services/${setup.service.id}`, { durationMinutes: 30, slotStepMinutes: 60 }));
+      const short = await b.call('POST', '/me/bookings', { serviceId: setup.service.id, start: THU_10 });
+      expectOk(short, 201);
+      expect(short.json().booking.end).toBe('2026-03-05T10:30:00.000Z');
+
+      const moved = await b.call('POST', `/me/bookings/${short.json().booking.id}/reschedule`, { start: WED_10 });
+      expectOk(moved);
+      expect(moved.json().booking).toMatchObject({ start: WED_10, end: WED_11 });
+      const seats = (await practitioner('GET', '/bookings?from=2026-03-04T00:00:00.000Z&to=2026-03-05T00:00:00.000Z')).json().items;
+      expect(seats.map((s: { start: string; end: string }) => [s.start, s.end])).toEqual([[WED_10, WED_11], [WED_10, WED_11]]);
+    });
+  });
 });
