@@ -467,20 +467,12 @@ async function apply(world: World, step: Step): Promise<void> {
       if (b.status !== 'confirmed' || t >= b.start) return expectAnswer(res, 409, 'booking_not_cancellable');
       if (asClient && (!b.service.policy.clientReschedule || t >= deadlineOf(b))) return expectAnswer(res, 409, 'booking_not_reschedulable');
       if (!picked.offered && res.status === 409 && res.body.code === 'slot_unavailable') return;
-      const lots = world.clients[b.client]!.lots;
-      const expiring = b.holds.some((h) => {
-        const at = lotOf(world, b.client, h.lotId).expiresAt;
-        return at !== null && at <= picked.start;
-      });
-      if (expiring) {
-        const draws = chooseDraws(lots, b.service.id, picked.start, b.service.cost, b.holds);
-        if (!draws) return expectAnswer(res, 402, 'credits_exhausted');
-        expectAnswer(res, 200);
-        resolveHolds(world, b, 'release', t, false);
-        hold(world, b, draws);
-      } else {
-        expectAnswer(res, 200);
-      }
+      // Every move pays again first-to-expire for the new start, the booking's held credits counting as available.
+      const draws = chooseDraws(world.clients[b.client]!.lots, b.service.id, picked.start, b.service.cost, b.holds);
+      if (!draws) return expectAnswer(res, 402, 'credits_exhausted');
+      expectAnswer(res, 200);
+      resolveHolds(world, b, 'release', t, false);
+      hold(world, b, draws);
       b.start = picked.start;
       b.end = picked.start + b.service.durationMinutes * MINUTE;
       expect(res.body.booking).toMatchObject({ id: b.id, status: 'confirmed', start: iso(b.start), end: iso(b.end), payment: { kind: 'credits', credits: b.service.cost } });
