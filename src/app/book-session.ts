@@ -3,7 +3,7 @@ import type { BookingRow, PracticeRow, ServiceRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { DAY_MS, iso } from '../domain/instants.js';
 import { chooseLots } from '../domain/lots.js';
-import { findSlot } from '../domain/slots.js';
+import { findSlot, type Slot, type SlotRules } from '../domain/slots.js';
 import { clientLots, creditsAsOf, lotStates, serviceCreditsAsOf, withHolds } from './balances.js';
 import { activeService, slotQueryFor } from './calendar.js';
 import { appendEntries, type Actor } from './ledger-writes.js';
@@ -40,7 +40,7 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
   const service = await activeService(trx, input.practiceId, input.serviceId);
 
   const start = input.start.getTime();
-  await assertSlotOffered(trx, practice, service, start, now, { clientId: input.clientId });
+  const slot = await assertSlotOffered(trx, practice, service, start, now, { clientId: input.clientId });
   if (input.actor.kind === 'client') await assertNoFeeBlocks(trx, practice, service, input.clientId);
 
   const lots = await clientLots(trx, input.practiceId, input.clientId);
@@ -54,9 +54,10 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
     client_id: input.clientId,
     service_id: service.id,
     start_at: iso(start),
-    end_at: iso(start + service.duration_minutes * 60_000),
-    buffer_before_minutes: service.buffer_before_minutes,
-    buffer_after_minutes: service.buffer_after_minutes,
+    // The slot's session: the service's now, or that of the seats already booked at this start.
+    end_at: iso(slot.end),
+    buffer_before_minutes: slot.bufferBeforeMinutes,
+    buffer_after_minutes: slot.bufferAfterMinutes,
     status: 'confirmed',
     payment_kind: input.single ? 'single' : service.credit_cost > 0 ? 'credits' : 'free',
     credits: input.single ? 0 : service.credit_cost,
@@ -84,7 +85,9 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
 /**
  * A start is bookable only if the slot engine offers it at this instant (past, misaligned, out of
  * hours and taken are all refused), and the client has no other session then (a group session's
- * second seat included).
+ * second seat included). `session` replaces the service's duration and buffers (a booking that
+ * moves keeps its own); a start that already has seats gives the slot their shape either way.
+ * Returns the slot: the end and buffers the seat gets.
  */
 export async function assertSlotOffered(
   trx: Trx,
@@ -93,19 +96,22 @@ export async function assertSlotOffered(
   start: number,
   now: Date,
   who: { clientId: string; exceptBookingId?: string },
-) {
+  session?: Pick<SlotRules, 'durationMinutes' | 'bufferBeforeMinutes' | 'bufferAfterMinutes'>,
+): Promise<Slot> {
   const query = await slotQueryFor(trx, practice, service, { fromMs: start - DAY_MS, toMs: start + DAY_MS, exceptBookingId: who.exceptBookingId }, now);
-  if (!findSlot(query, start)) throw new DomainError('slot_unavailable', 'that time is not available; pick another slot');
+  const slot = findSlot(session ? { ...query, rules: { ...query.rules, ...session } } : query, start);
+  if (!slot) throw new DomainError('slot_unavailable', 'that time is not available; pick another slot');
   let own = trx
     .selectFrom('bookings')
     .select('id')
     .where('practice_id', '=', practice.id)
     .where('client_id', '=', who.clientId)
     .where('status', 'in', ['confirmed', 'pending_payment'])
-    .where('start_at', '<', iso(start + service.duration_minutes * 60_000))
+    .where('start_at', '<', iso(slot.end))
     .where('end_at', '>', iso(start));
   if (who.exceptBookingId) own = own.where('id', '!=', who.exceptBookingId);
   if (await own.executeTakeFirst()) throw new DomainError('slot_unavailable', 'you already have a session at that time');
+  return slot;
 }
 
 function assertSoldAlone(service: ServiceRow, single: { paidNow: boolean }): void {

@@ -79,10 +79,14 @@ export async function updatePackage(db: Db, caller: Practitioner, id: string, pa
     if (patch.validityDays !== undefined) changes.validity_days = patch.validityDays;
     if (patch.serviceIds !== undefined) changes.service_ids_json = patch.serviceIds === null ? null : JSON.stringify(patch.serviceIds);
     if (patch.active !== undefined) changes.active = patch.active ? 1 : 0;
+    const after = { ...current, ...changes };
+    if (after.active === 1 && after.service_ids_json === '[]') {
+      throw new DomainError('conflict', 'this package names no service (its last one was deleted): send serviceIds, or null for every service, to sell it again');
+    }
     if (Object.keys(changes).length > 0) {
       await trx.updateTable('packages').set(changes).where('id', '=', id).where('practice_id', '=', practice.id).execute();
     }
-    return { pkg: { ...current, ...changes }, practice };
+    return { pkg: after, practice };
   });
 }
 

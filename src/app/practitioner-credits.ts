@@ -29,7 +29,9 @@ export async function grantCredits(db: Db, trx: Trx, owner: Owner, input: GrantI
   const practice = await trx.selectFrom('practices').selectAll().where('id', '=', owner.practiceId).executeTakeFirstOrThrow();
   const serviceIds = input.serviceIds ?? null;
   if (serviceIds) {
-    const known = await trx.selectFrom('services').select('id').where('practice_id', '=', owner.practiceId).where('id', 'in', serviceIds.length ? serviceIds : ['']).execute();
+    // A lot that names no service covers nothing; null is the way to say "every service".
+    if (serviceIds.length === 0) throw validation('/serviceIds', 'must name at least one service, or be null for every service');
+    const known = await trx.selectFrom('services').select('id').where('practice_id', '=', owner.practiceId).where('id', 'in', serviceIds).execute();
     const unknownIndex = serviceIds.findIndex((id) => !known.some((k) => k.id === id));
     if (unknownIndex >= 0) throw validation(`/serviceIds/${unknownIndex}`, 'is not a service of this practice');
   }

@@ -23,6 +23,8 @@ export const MAX_ADVANCE_DAYS_MAX = 730;
 export const SLOT_STEP_MINUTES_MIN = 5;
 export const SLOT_STEP_MINUTES_MAX = 720;
 export const CAPACITY_MAX = 1_000;
+/** How many over-full slots a refused capacity cut lists. */
+export const OVERFULL_SLOTS_LISTED_MAX = 50;
 
 type Practitioner = { practiceId: string };
 
@@ -95,6 +97,7 @@ export async function updateService(db: Db, caller: Practitioner, id: string, pa
     const practice = await lockedPractice(db, trx, caller);
     const current = await findService(trx, caller, id);
     throwIfAny(moneyErrors(practice, patch));
+    if (patch.capacity !== undefined && patch.capacity < current.capacity) await assertSeatsFit(trx, current, patch.capacity);
     const changes = serviceChanges(current, patch);
     if (Object.keys(changes).length > 0) {
       await trx.updateTable('services').set(changes).where('id', '=', id).where('practice_id', '=', practice.id).execute();
@@ -124,6 +127,36 @@ export async function deleteService(db: Db, caller: Practitioner, id: string): P
     await trx.deleteFrom('services').where('id', '=', id).where('practice_id', '=', practice.id).execute();
     return { deleted: true as const };
   });
+}
+
+/**
+ * A capacity cut may not leave a slot with more seats than the service then has. Called under the
+ * calendar lock, which every booking takes too, so no seat can be added between check and change.
+ * Seats that still hold their slot count: confirmed ones and those awaiting payment.
+ */
+async function assertSeatsFit(trx: Trx, service: ServiceRow, capacity: number): Promise<void> {
+  const overfull = trx
+    .selectFrom('bookings')
+    .select('start_at')
+    .select((eb) => eb.fn.countAll<number>().as('booked'))
+    .where('practice_id', '=', service.practice_id)
+    .where('service_id', '=', service.id)
+    .where('status', 'in', ['confirmed', 'pending_payment'])
+    .groupBy('start_at')
+    .having((eb) => eb.fn.countAll(), '>', capacity);
+  const slots = await overfull.orderBy('start_at').limit(OVERFULL_SLOTS_LISTED_MAX).execute();
+  if (slots.length === 0) return;
+  const summary = await trx
+    .selectFrom(overfull.as('o'))
+    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('o.booked').as('most')])
+    .executeTakeFirstOrThrow();
+  const count = Number(summary.count);
+  throw new DomainError(
+    'conflict',
+    `${count} slot(s) already have more than ${capacity} seat(s) booked${count > slots.length ? ` (the first ${slots.length} are listed)` : ''}: ` +
+      `keep the capacity at least ${Number(summary.most)}, or cancel or move those bookings first`,
+    { slots: slots.map((s) => ({ start: s.start_at, booked: Number(s.booked) })) },
+  );
 }
 
 async function findService(reader: Kysely<Schema>, caller: Practitioner, id: string): Promise<ServiceRow> {
@@ -165,7 +198,10 @@ function serviceChanges(current: ServiceRow, patch: ServicePatch): Partial<Servi
   return changes;
 }
 
-/** A deleted service leaves the packages that named it: their lists keep naming only services that exist. */
+/**
+ * A deleted service leaves the packages that named it: their lists keep naming only services that
+ * exist. A package left naming none would sell credits nothing can spend, so it stops being sold.
+ */
 async function forgetInPackages(trx: Trx, practiceId: string, serviceId: string): Promise<void> {
   const packages = await trx
     .selectFrom('packages')
@@ -175,6 +211,7 @@ async function forgetInPackages(trx: Trx, practiceId: string, serviceId: string)
     .execute();
   for (const pkg of packages) {
     const serviceIds = (JSON.parse(pkg.service_ids_json!) as string[]).filter((s) => s !== serviceId);
-    await trx.updateTable('packages').set({ service_ids_json: JSON.stringify(serviceIds) }).where('id', '=', pkg.id).execute();
+    const changes = serviceIds.length === 0 ? { service_ids_json: '[]', active: 0 as const } : { service_ids_json: JSON.stringify(serviceIds) };
+    await trx.updateTable('packages').set(changes).where('id', '=', pkg.id).execute();
   }
 }

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Db, Trx } from '../db/create-db.js';
 import type { PracticeRow, Schema } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
-import { DEFAULT_POLICY, type Money, type Policy } from '../domain/policy.js';
+import { DEFAULT_POLICY, type Policy } from '../domain/policy.js';
 import { isUniqueViolation } from './db-errors.js';
 import { collect, currencyErrors, throwIfAny, type FieldError } from './field-errors.js';
 import { mergePatch } from './merge-patch.js';
@@ -36,16 +36,16 @@ export async function updatePractice(db: Db, caller: Practitioner, patch: Practi
       const practice = await getPractice(trx, caller);
       const currency = patch.currency ?? practice.currency;
       throwIfAny(patchErrors(patch, currency));
+      if (currency !== practice.currency) await assertNothingPriced(trx, practice, patch);
       const merged = patch.policy ? (mergePatch(practicePolicy(practice), patch.policy) as Partial<Policy>) : practicePolicy(practice);
       const changes = {
         name: patch.name ?? practice.name,
         slug: patch.slug ?? practice.slug,
         time_zone: patch.timeZone ?? practice.time_zone,
         currency,
-        policy_json: JSON.stringify(inCurrency({ ...DEFAULT_POLICY, ...merged }, currency)),
+        policy_json: JSON.stringify({ ...DEFAULT_POLICY, ...merged }),
       };
       await trx.updateTable('practices').set(changes).where('id', '=', practice.id).execute();
-      if (currency !== practice.currency) await redenominateOverrides(trx, practice.id, currency);
       return { ...practice, ...changes };
     });
   } catch (error) {
@@ -65,31 +65,30 @@ function patchErrors(patch: PracticePatch, currency: string): FieldError[] {
 }
 
 /**
- * Prices are stored as amounts in the practice's currency, so a change of currency carries them
- * over as they are; fees are stored with their currency, and follow the same way.
+ * Amounts are stored as integers in the practice's currency, and a change of currency does not
+ * convert them: 2500 USD cents would become 2500 yen. So the currency changes only while nothing
+ * is priced in it, except the practice's own fees when the same PATCH restates (or clears) them.
  */
-function inCurrency<P extends Partial<Policy>>(policy: P, currency: string): P {
-  const relabel = (fee: Money | null | undefined) => (fee ? { amount: fee.amount, currency } : fee);
-  const result = { ...policy };
-  if ('lateCancelFee' in result) result.lateCancelFee = relabel(result.lateCancelFee) as P['lateCancelFee'];
-  if ('noShowFee' in result) result.noShowFee = relabel(result.noShowFee) as P['noShowFee'];
-  return result;
-}
-
-async function redenominateOverrides(trx: Trx, practiceId: string, currency: string): Promise<void> {
-  const services = await trx
-    .selectFrom('services')
-    .select(['id', 'policy_json'])
-    .where('practice_id', '=', practiceId)
-    .where('policy_json', 'is not', null)
-    .execute();
-  for (const service of services) {
-    const override = inCurrency(JSON.parse(service.policy_json!) as Partial<Policy>, currency);
-    await trx
-      .updateTable('services')
-      .set({ policy_json: JSON.stringify(override) })
-      .where('id', '=', service.id)
-      .where('practice_id', '=', practiceId)
-      .execute();
-  }
+async function assertNothingPriced(trx: Trx, practice: PracticeRow, patch: PracticePatch): Promise<void> {
+  const exists = async (query: { executeTakeFirst(): Promise<unknown> }) => (await query.executeTakeFirst()) !== undefined;
+  const id = practice.id;
+  const policy = practicePolicy(practice);
+  const keptFee = (field: 'lateCancelFee' | 'noShowFee') => policy[field] != null && patch.policy?.[field] === undefined;
+  const overrides = await trx.selectFrom('services').select('policy_json').where('practice_id', '=', id).where('policy_json', 'is not', null).execute();
+  const overrideFee = overrides.some((s) => {
+    const override = JSON.parse(s.policy_json!) as Partial<Policy>;
+    return override.lateCancelFee != null || override.noShowFee != null;
+  });
+  const priced = [
+    (await exists(trx.selectFrom('services').select('id').where('practice_id', '=', id).where('price_amount', 'is not', null).limit(1))) && 'service prices',
+    (await exists(trx.selectFrom('packages').select('id').where('practice_id', '=', id).limit(1))) && 'package prices',
+    (await exists(trx.selectFrom('purchases').select('id').where('practice_id', '=', id).limit(1))) && 'purchases',
+    (await exists(trx.selectFrom('fees').select('id').where('practice_id', '=', id).limit(1))) && 'fees',
+    (keptFee('lateCancelFee') || keptFee('noShowFee') || overrideFee) && 'policy fees',
+  ].filter((kind): kind is string => typeof kind === 'string');
+  if (priced.length === 0) return;
+  throw new DomainError(
+    'conflict',
+    `the currency stays ${practice.currency}: ${priced.join(', ')} are recorded in it, and changing the currency would relabel those amounts without converting them`,
+  );
 }

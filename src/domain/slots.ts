@@ -21,7 +21,11 @@ export interface SlotRules {
 }
 /** A confirmed booking already in the calendar (any service). */
 export interface BusyBooking { serviceId: string; start: number; end: number; bufferBeforeMinutes: number; bufferAfterMinutes: number }
-export interface Slot { start: number; end: number; remaining: number }
+/**
+ * An offered start and the session a seat there gets: [start, end) with these buffers. A start that
+ * already has seats keeps their shape (see `seatGroups`); any other gets the rules' duration and buffers.
+ */
+export interface Slot { start: number; end: number; remaining: number; bufferBeforeMinutes: number; bufferAfterMinutes: number }
 export interface SlotQuery {
   timeZone: string;
   availability: Availability;
@@ -150,13 +154,17 @@ function countBelow(sorted: number[], x: number, inclusive: boolean): number {
   return lo;
 }
 
-function buildCalendar(q: Omit<SlotQuery, 'fromDate' | 'toDate'>): { forbidden: Forbidden; seatsTaken: Map<number, number> } {
-  const duration = q.rules.durationMinutes * MINUTE_MS;
-  const before = q.rules.bufferBeforeMinutes * MINUTE_MS;
-  const after = q.rules.bufferAfterMinutes * MINUTE_MS;
-  const forbidden = new Forbidden();
-  const seatsTaken = new Map<number, number>();
+/** A session's length and buffers, in milliseconds. */
+interface Shape { lengthMs: number; beforeMs: number; afterMs: number }
 
+function shapeOf(rules: SlotRules): Shape {
+  return { lengthMs: rules.durationMinutes * MINUTE_MS, beforeMs: rules.bufferBeforeMinutes * MINUTE_MS, afterMs: rules.bufferAfterMinutes * MINUTE_MS };
+}
+
+/** The starts forbidden to a session of this shape by the calendar (bookings of any service, imported blocks). */
+function forbiddenStarts(q: Omit<SlotQuery, 'fromDate' | 'toDate'>, shape: Shape): Forbidden {
+  const { lengthMs: duration, beforeMs: before, afterMs: after } = shape;
+  const forbidden = new Forbidden();
   for (const b of q.bookings) {
     const bBefore = b.bufferBeforeMinutes * MINUTE_MS;
     const bAfter = b.bufferAfterMinutes * MINUTE_MS;
@@ -166,10 +174,8 @@ function buildCalendar(q: Omit<SlotQuery, 'fromDate' | 'toDate'>): { forbidden: 
       [b.start - duration - after, b.end + before],
       [b.start - bBefore - duration, b.end + bAfter],
     ];
-    const sharesSeats = b.serviceId === q.serviceId;
-    if (sharesSeats) seatsTaken.set(b.start, (seatsTaken.get(b.start) ?? 0) + 1);
     for (const [lo, hi] of ranges) {
-      if (sharesSeats) {
+      if (b.serviceId === q.serviceId) {
         // The same service at the same start shares seats: punch out exactly that start.
         forbidden.add(lo, Math.min(hi, b.start));
         forbidden.add(Math.max(lo, b.start), hi);
@@ -179,9 +185,35 @@ function buildCalendar(q: Omit<SlotQuery, 'fromDate' | 'toDate'>): { forbidden: 
     }
   }
   for (const k of q.blocks ?? []) forbidden.add(k.start - duration - after, k.end + before);
-
   forbidden.seal();
-  return { forbidden, seatsTaken };
+  return forbidden;
+}
+
+/**
+ * The seats already taken at each start of this service, and the shape they share. Seats of one
+ * session end together: a seat joining a start that has seats gets their end and buffers, whatever
+ * the service's duration or buffers say now (they may have changed since). Should seats of one
+ * start differ (data written before this rule), the longest end and buffers stand for all.
+ */
+function seatGroups(q: Omit<SlotQuery, 'fromDate' | 'toDate'>): Map<number, { seats: number; shape: Shape }> {
+  const groups = new Map<number, { seats: number; shape: Shape }>();
+  for (const b of q.bookings) {
+    if (b.serviceId !== q.serviceId) continue;
+    assert(b.end > b.start, `a booking ends after it starts: ${b.start}..${b.end}`);
+    const shape = { lengthMs: b.end - b.start, beforeMs: b.bufferBeforeMinutes * MINUTE_MS, afterMs: b.bufferAfterMinutes * MINUTE_MS };
+    const group = groups.get(b.start);
+    if (!group) {
+      groups.set(b.start, { seats: 1, shape });
+      continue;
+    }
+    group.seats += 1;
+    group.shape = {
+      lengthMs: Math.max(group.shape.lengthMs, shape.lengthMs),
+      beforeMs: Math.max(group.shape.beforeMs, shape.beforeMs),
+      afterMs: Math.max(group.shape.afterMs, shape.afterMs),
+    };
+  }
+  return groups;
 }
 
 function* datesFromTo(fromDate: string, toDate: string): Generator<string> {
@@ -197,20 +229,34 @@ function* datesFromTo(fromDate: string, toDate: string): Generator<string> {
 export function listSlots(q: SlotQuery): Slot[] {
   const { rules, now } = q;
   assert(rules.durationMinutes > 0 && rules.slotStepMinutes > 0, 'duration and step must be positive');
-  const duration = rules.durationMinutes * MINUTE_MS;
   const step = rules.slotStepMinutes * MINUTE_MS;
   const earliest = now + Math.max(0, rules.minNoticeMinutes) * MINUTE_MS;
   const latest = now + rules.maxAdvanceDays * DAY_MS;
-  const { forbidden, seatsTaken } = buildCalendar(q);
+  const fresh = shapeOf(rules);
+  const groups = seatGroups(q);
+  // One forbidden set per shape: the rules' and, after a catalog edit, the few shapes of older seats.
+  const calendars = new Map<string, Forbidden>();
+  const allows = (start: number, shape: Shape) => {
+    const key = `${shape.lengthMs}/${shape.beforeMs}/${shape.afterMs}`;
+    let forbidden = calendars.get(key);
+    if (!forbidden) calendars.set(key, (forbidden = forbiddenStarts(q, shape)));
+    return forbidden.allows(start);
+  };
+  const shortest = Math.min(fresh.lengthMs, ...[...groups.values()].map((g) => g.shape.lengthMs));
 
   const slots: Slot[] = [];
   for (const date of datesFromTo(q.fromDate, q.toDate)) {
     for (const interval of availabilityOn(date, q.availability, q.timeZone)) {
       const first = Math.max(0, Math.ceil((earliest - interval.start) / step));
-      const last = Math.min(interval.end - duration, latest);
+      const last = Math.min(interval.end - shortest, latest);
       for (let start = interval.start + first * step; start <= last; start += step) {
-        const remaining = rules.capacity - (seatsTaken.get(start) ?? 0);
-        if (remaining > 0 && forbidden.allows(start)) slots.push({ start, end: start + duration, remaining });
+        const group = groups.get(start);
+        const shape = group?.shape ?? fresh;
+        const end = start + shape.lengthMs;
+        const remaining = rules.capacity - (group?.seats ?? 0);
+        if (end <= interval.end && remaining > 0 && allows(start, shape)) {
+          slots.push({ start, end, remaining, bufferBeforeMinutes: shape.beforeMs / MINUTE_MS, bufferAfterMinutes: shape.afterMs / MINUTE_MS });
+        }
       }
     }
   }

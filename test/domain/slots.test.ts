@@ -302,10 +302,42 @@ describe('the calendar', () => {
   });
 });
 
+describe('a slot that has seats keeps their shape (review S6)', () => {
+  const t = (hhmm: string): number => at(`${WINTER_DAY}T${hhmm}:00Z`);
+  const seat = (start: string, end: string, buffers: Partial<BusyBooking> = {}) => booking({ serviceId: 'svc', start: t(start), end: t(end), ...buffers });
+
+  it('offers a booked group slot with the end and buffers of its seats after the service became shorter', () => {
+    const q = query({ rules: { durationMinutes: 30, slotStepMinutes: 60, capacity: 3, bufferAfterMinutes: 5 }, bookings: [seat('10:00', '11:00', { bufferAfterMinutes: 15 })] });
+    // 11:00 is refused: its session would sit in the seats' 15-minute buffer.
+    expect(listSlots(q).map((s) => [iso(s.start), iso(s.end), s.remaining, s.bufferBeforeMinutes, s.bufferAfterMinutes])).toEqual([
+      [`${WINTER_DAY}T09:00Z`, `${WINTER_DAY}T09:30Z`, 3, 0, 5],
+      [`${WINTER_DAY}T10:00Z`, `${WINTER_DAY}T11:00Z`, 2, 0, 15],
+    ]);
+    expect(findSlot(q, t('10:00'))).toEqual({ start: t('10:00'), end: t('11:00'), remaining: 2, bufferBeforeMinutes: 0, bufferAfterMinutes: 15 });
+  });
+
+  it('offers a booked group slot that its seats still fit after the service became longer, where the new length would not', () => {
+    // 11:00-12:00 ends with the hours, 90 minutes would not; 09:00-10:00 meets another booking at 10:00, 90 minutes would overlap it.
+    const q = query({
+      rules: { durationMinutes: 90, slotStepMinutes: 60, capacity: 2 },
+      bookings: [seat('11:00', '12:00'), seat('09:00', '10:00'), booking({ start: t('10:00'), end: t('11:00') })],
+    });
+    expect(listSlots(q).map((s) => [iso(s.start), iso(s.end), s.remaining])).toEqual([
+      [`${WINTER_DAY}T09:00Z`, `${WINTER_DAY}T10:00Z`, 1],
+      [`${WINTER_DAY}T11:00Z`, `${WINTER_DAY}T12:00Z`, 1],
+    ]);
+  });
+
+  it('still refuses a booked group slot that its seats no longer fit: hours cut short, or an imported block', () => {
+    const q = query({ availability: everyDay('09:00', '10:30'), rules: { capacity: 2 }, bookings: [seat('10:00', '11:00'), seat('09:00', '10:00')], blocks: [{ start: t('09:30'), end: t('09:45') }] });
+    expect(starts(listSlots(q))).toEqual([]);
+  });
+});
+
 describe('findSlot', () => {
   it('finds the slot a client picked, and nothing at a start that is not offered', () => {
     const q = query({ rules: { slotStepMinutes: 30, capacity: 2 }, bookings: [booking({ serviceId: 'svc', start: at('2026-01-15T10:00:00Z'), end: at('2026-01-15T11:00:00Z') })] });
-    expect(findSlot(q, at('2026-01-15T10:00:00Z'))).toEqual({ start: at('2026-01-15T10:00:00Z'), end: at('2026-01-15T11:00:00Z'), remaining: 1 });
+    expect(findSlot(q, at('2026-01-15T10:00:00Z'))).toEqual({ start: at('2026-01-15T10:00:00Z'), end: at('2026-01-15T11:00:00Z'), remaining: 1, bufferBeforeMinutes: 0, bufferAfterMinutes: 0 });
     expect(findSlot(q, at('2026-01-15T10:10:00Z'))).toBeNull(); // not on the step
     expect(findSlot(q, at('2026-01-15T11:30:00Z'))).toBeNull(); // would end after 12:00
     expect(findSlot(q, at('2026-01-15T12:00:00Z'))).toBeNull();
@@ -372,26 +404,38 @@ function modelIntervals(q: SlotQuery, date: string): { start: number; end: numbe
 }
 
 const overlaps = (a0: number, a1: number, b0: number, b1: number): boolean => a0 < b1 && b0 < a1;
+const seatsTaken = (q: SlotQuery, start: number): number => q.bookings.filter((b) => b.serviceId === q.serviceId && b.start === start).length;
+const sharesSeats = (q: SlotQuery, start: number, b: BusyBooking): boolean => b.serviceId === q.serviceId && b.start === start;
+/** The session a seat at `start` gets: the shape of the seats already there (longest), else the rules'. */
+function sessionAt(q: SlotQuery, start: number): { end: number; bufferBeforeMinutes: number; bufferAfterMinutes: number } {
+  const seats = q.bookings.filter((b) => sharesSeats(q, start, b));
+  if (seats.length === 0) return { end: start + q.rules.durationMinutes * MINUTE, bufferBeforeMinutes: q.rules.bufferBeforeMinutes, bufferAfterMinutes: q.rules.bufferAfterMinutes };
+  return {
+    end: Math.max(...seats.map((b) => b.end)),
+    bufferBeforeMinutes: Math.max(...seats.map((b) => b.bufferBeforeMinutes)),
+    bufferAfterMinutes: Math.max(...seats.map((b) => b.bufferAfterMinutes)),
+  };
+}
 function conflicts(q: SlotQuery, start: number, b: BusyBooking): boolean {
-  const end = start + q.rules.durationMinutes * MINUTE;
-  const [before, after] = [q.rules.bufferBeforeMinutes * MINUTE, q.rules.bufferAfterMinutes * MINUTE];
+  const { end, bufferBeforeMinutes, bufferAfterMinutes } = sessionAt(q, start);
+  const [before, after] = [bufferBeforeMinutes * MINUTE, bufferAfterMinutes * MINUTE];
   return overlaps(start - before, end + after, b.start, b.end)
     || overlaps(start, end, b.start - b.bufferBeforeMinutes * MINUTE, b.end + b.bufferAfterMinutes * MINUTE);
 }
-const seatsTaken = (q: SlotQuery, start: number): number => q.bookings.filter((b) => b.serviceId === q.serviceId && b.start === start).length;
-const sharesSeats = (q: SlotQuery, start: number, b: BusyBooking): boolean => b.serviceId === q.serviceId && b.start === start;
 
 function modelSlots(q: SlotQuery): Slot[] {
   const { rules } = q;
   const found = new Map<number, Slot>();
   for (let date = q.fromDate; date <= q.toDate; date = addDays(date, 1)) {
     for (const { start: from, end: to } of modelIntervals(q, date)) {
-      for (let start = from; start + rules.durationMinutes * MINUTE <= to; start += rules.slotStepMinutes * MINUTE) {
+      for (let start = from; start < to; start += rules.slotStepMinutes * MINUTE) {
+        const session = sessionAt(q, start);
+        if (session.end > to) continue;
         if (start < q.now || start < q.now + rules.minNoticeMinutes * MINUTE || start > q.now + rules.maxAdvanceDays * DAY) continue;
         if (q.bookings.some((b) => !sharesSeats(q, start, b) && conflicts(q, start, b))) continue;
         if ((q.blocks ?? []).some((k) => conflicts(q, start, booking({ ...k, serviceId: 'block' })))) continue;
         const remaining = rules.capacity - seatsTaken(q, start);
-        if (remaining > 0) found.set(start, { start, end: start + rules.durationMinutes * MINUTE, remaining });
+        if (remaining > 0) found.set(start, { start, remaining, ...session });
       }
     }
   }
@@ -478,7 +522,7 @@ describe('properties', () => {
       for (const slot of listSlots(q)) {
         const date = localDate(slot.start, q.timeZone);
         expect(date >= q.fromDate && date <= q.toDate).toBe(true);
-        expect(slot.end - slot.start).toBe(q.rules.durationMinutes * MINUTE);
+        expect(slot.end).toBe(sessionAt(q, slot.start).end);
         const home = modelIntervals(q, date).filter((i) => i.start <= slot.start && slot.end <= i.end);
         expect(home.some((i) => (slot.start - i.start) % (q.rules.slotStepMinutes * MINUTE) === 0)).toBe(true);
       }

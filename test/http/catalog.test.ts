@@ -10,7 +10,7 @@ import {
   SLOT_STEP_MINUTES_MIN,
 } from '../../src/app/services.js';
 import { PACKAGE_CREDITS_MAX, VALIDITY_DAYS_MAX } from '../../src/app/packages.js';
-import { describeEachDialect, type TestContext } from '../support/app.js';
+import { describeEachDialect, TEST_START, type TestContext } from '../support/app.js';
 import { signUpPractitioner, unique, type Practitioner } from '../support/api.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -31,6 +31,13 @@ function errorPaths(res: { json(): { errors?: { path: string }[] } }): string[] 
 }
 
 const usd = (amount: number) => ({ amount, currency: 'USD' });
+type Call = ReturnType<typeof as>;
+/** A setup step that must succeed; its body. */
+async function arranged(res: Promise<{ statusCode: number; body: string; json(): any }>) {
+  const done = await res;
+  expect(done.statusCode, done.body).toBeLessThan(300);
+  return done.json();
+}
 
 describeEachDialect('practitioner catalog', (ctx) => {
   describe('services', () => {
@@ -263,17 +270,60 @@ describeEachDialect('practitioner catalog', (ctx) => {
       expect(both.json()).toMatchObject({ currency: 'EUR', policy: { noShowFee: { amount: 500, currency: 'EUR' } } });
     });
 
-    it('carries prices and fees over to a new currency, so all the practice’s money stays in one', async () => {
+    it.each([
+      ['a service has a price', (call: Call) => arranged(call('POST', '/services', { name: 'Massage', durationMinutes: 60, price: usd(9000) })), 'service prices'],
+      ['a package exists', (call: Call) => arranged(call('POST', '/packages', { name: 'Five', credits: 5, price: usd(0) })), 'package prices'],
+      ['the practice’s policy has a fee', (call: Call) => arranged(call('PATCH', '/practice', { policy: { noShowFee: usd(700) } })), 'policy fees'],
+      [
+        'a service’s policy has a fee',
+        (call: Call) => arranged(call('POST', '/services', { name: 'Massage', durationMinutes: 60, policy: { lateCancel: 'fee', lateCancelFee: usd(1500) } })),
+        'policy fees',
+      ],
+    ])('refuses to change the currency once %s (409 conflict), rather than relabel the amounts', async (_label, arrange, named) => {
       const p = await signUpPractitioner(ctx);
-      const service = (await as(ctx, p)('POST', '/services', { name: 'Massage', durationMinutes: 60, price: usd(9000), policy: { lateCancelFee: usd(1500) } })).json();
-      await as(ctx, p)('PATCH', '/practice', { policy: { noShowFee: usd(700) } });
-      const res = await as(ctx, p)('PATCH', '/practice', { currency: 'EUR' });
-      expect(res.json().policy.noShowFee).toEqual({ amount: 700, currency: 'EUR' });
-      expect((await as(ctx, p)('GET', `/services/${service.id}`)).json()).toMatchObject({
-        price: { amount: 9000, currency: 'EUR' },
-        policy: { lateCancelFee: { amount: 1500, currency: 'EUR' } },
-        effectivePolicy: { lateCancelFee: { amount: 1500, currency: 'EUR' }, noShowFee: { amount: 700, currency: 'EUR' } },
-      });
+      await arrange(as(ctx, p));
+      const before = (await as(ctx, p)('GET', '/practice')).json();
+      const res = await as(ctx, p)('PATCH', '/practice', { name: 'Renamed', currency: 'JPY' });
+      expect(res.statusCode).toBe(409);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({ code: 'conflict', detail: expect.stringContaining(named) });
+      expect(res.json().detail).toMatch(/USD/);
+      expect((await as(ctx, p)('GET', '/practice')).json()).toEqual(before);
+      // The same currency again is no change.
+      expect((await as(ctx, p)('PATCH', '/practice', { currency: 'USD' })).statusCode).toBe(200);
+    });
+
+    it('refuses to change the currency once a purchase or a fee is recorded, naming what exists', async () => {
+      ctx.clock.set(TEST_START);
+      const p = await signUpPractitioner(ctx);
+      const call = as(ctx, p);
+      await arranged(call('PATCH', '/practice', { policy: { windowHours: 48, lateCancel: 'fee', lateCancelFee: usd(2500) } }));
+      await arranged(call('PUT', '/availability', { weekly: [{ weekday: 2, start: '09:00', end: '17:00' }], overrides: [] }));
+      const service = await arranged(call('POST', '/services', { name: 'Massage', durationMinutes: 60 }));
+      const client = await arranged(call('POST', '/clients', { email: `${unique('c')}@example.com`, name: 'Casey' }));
+      await arranged(call('POST', `/clients/${client.id}/grants`, { credits: 1, reason: 'welcome' }));
+      const { booking } = await arranged(call('POST', '/bookings', { clientId: client.id, serviceId: service.id, start: '2026-03-03T09:00:00.000Z' }));
+      const cancelled = await arranged(call('POST', `/bookings/${booking.id}/cancel`, { applyPolicy: true }));
+      expect(cancelled.outcome.outcome).toBe('fee');
+      await arranged(call('PATCH', '/practice', { policy: { lateCancel: 'none', lateCancelFee: null } }));
+      const res = await call('PATCH', '/practice', { currency: 'EUR' });
+      expect(res.statusCode).toBe(409);
+      expect(res.json().detail).toMatch(/\bfees\b/);
+      expect(res.json().detail).not.toMatch(/package|service prices|policy/);
+
+      const other = await signUpPractitioner(ctx);
+      const pkg = await arranged(as(ctx, other)('POST', '/packages', { name: 'Five', credits: 5, price: usd(40000) }));
+      const buyer = await arranged(as(ctx, other)('POST', '/clients', { email: `${unique('c')}@example.com`, name: 'Casey' }));
+      await arranged(as(ctx, other)('POST', `/clients/${buyer.id}/grants`, { packageId: pkg.id, payment: 'manual' }));
+      expect((await as(ctx, other)('PATCH', '/practice', { currency: 'EUR' })).json().detail).toMatch(/package prices, purchases/);
+    });
+
+    it('changes the currency with the practice’s own fees restated in it, or cleared, in the same PATCH', async () => {
+      const p = await signUpPractitioner(ctx);
+      await as(ctx, p)('PATCH', '/practice', { policy: { lateCancelFee: usd(1000), noShowFee: usd(700) } });
+      const res = await as(ctx, p)('PATCH', '/practice', { currency: 'EUR', policy: { lateCancelFee: null, noShowFee: { amount: 600, currency: 'EUR' } } });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ currency: 'EUR', policy: { lateCancelFee: null, noShowFee: { amount: 600, currency: 'EUR' } } });
     });
   });
 

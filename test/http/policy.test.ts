@@ -561,6 +561,40 @@ describeEachDialect('cancellation policy over HTTP', (ctx) => {
       );
     });
 
+    it('pays again first-to-expire on every move: moved back before a lot’s expiry, the booking is paid by that lot again (S1)', async () => {
+      const { practitioner: p, service } = await setUpPractice(ctx);
+      const practitioner = as(ctx, p.headers);
+      const signedIn = await signInClient(ctx, p.practice.slug);
+      const client = as(ctx, signedIn.headers);
+      const expiring = await practitioner('POST', `/clients/${signedIn.id}/grants`, { credits: 1, validityDays: 8, reason: 'trial session' });
+      expectOk(expiring, 201);
+      expect(expiring.json().expiresAt).toBe('2026-03-10T23:59:59.999Z');
+      const lasting = await practitioner('POST', `/clients/${signedIn.id}/grants`, { credits: 1, reason: 'carried over' });
+      expectOk(lasting, 201);
+      const [a, b] = [expiring.json().id as string, lasting.json().id as string];
+      const lots = async () => (await practitioner('GET', `/clients/${signedIn.id}`)).json().lots.map((l: { id: string; available: number; held: number }) => [l.id, l.available, l.held]);
+
+      const booked = await client('POST', '/me/bookings', { serviceId: service.id, start: '2026-03-05T10:00:00.000Z' });
+      expectOk(booked, 201);
+      const bookingId = booked.json().booking.id;
+      expect(await lots()).toEqual([[a, 0, 1], [b, 1, 0]]);
+      expectOk(await client('POST', `/me/bookings/${bookingId}/reschedule`, { start: '2026-03-20T10:00:00.000Z' }));
+      expect(await lots()).toEqual([[a, 1, 0], [b, 0, 1]]);
+
+      expectOk(await client('POST', `/me/bookings/${bookingId}/reschedule`, { start: '2026-03-06T10:00:00.000Z' }));
+      expect(await lots()).toEqual([[a, 0, 1], [b, 1, 0]]);
+      const ledger: LedgerEntry[] = (await practitioner('GET', `/clients/${signedIn.id}`)).json().ledger;
+      expect(ledger.slice(0, 2)).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ kind: 'release', lotId: b, bookingId, amount: 1 }),
+          expect.objectContaining({ kind: 'hold', lotId: a, bookingId, amount: 1 }),
+        ]),
+      );
+      // So the lasting credit still pays a session after the trial lot's expiry.
+      expectOk(await client('POST', '/me/bookings', { serviceId: service.id, start: '2026-03-16T10:00:00.000Z' }), 201);
+      expect(await lots()).toEqual([[a, 0, 1], [b, 0, 1]]);
+    });
+
     it('refuses with 402 credits_exhausted a reschedule past the paying lot’s expiry when no other lot covers it', async () => {
       const { practitioner: p, service } = await setUpPractice(ctx);
       const practitioner = as(ctx, p.headers);

@@ -8,6 +8,7 @@ import * as sweepIndexes from './2026-12-04-02-sweep-indexes.js';
 import * as mailClient from './2026-12-04-20-mail-client.js';
 import * as retentionIndexes from './2026-12-04-20-retention-indexes.js';
 import * as clientSearch from './2026-12-04-30-client-search.js';
+import * as deactivateEmptyPackages from './2026-12-04-10-deactivate-empty-packages.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25-04-cancellation-outcome': cancellationOutcome,
   '2026-12-04-01-job-failures': jobFailures,
   '2026-12-04-02-sweep-indexes': sweepIndexes,
+  '2026-12-04-10-deactivate-empty-packages': deactivateEmptyPackages,
   '2026-12-04-20-mail-client': mailClient,
   '2026-12-04-20-retention-indexes': retentionIndexes,
   '2026-12-04-30-client-search': clientSearch,

@@ -115,7 +115,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
           Body({
             credits: Type.Integer({ minimum: 1, maximum: CREDITS_MAX }),
             validityDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: VALIDITY_DAYS_MAX }))),
-            serviceIds: Type.Optional(Nullable(Type.Array(Id, { maxItems: 100 }))),
+            serviceIds: Type.Optional(Nullable(Type.Array(Id, { minItems: 1, maxItems: 100 }))),
             reason: Reason,
           }),
         ]),
