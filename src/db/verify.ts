@@ -1,5 +1,5 @@
 import { BUCKET_DELTAS, ENTRY_KINDS, lotViolations, type Buckets } from '../domain/ledger.js';
-import type { Db } from './create-db.js';
+import type { Db, Trx } from './create-db.js';
 
 /** What resolves what: a hold is released, consumed or forfeited; a forfeit is restored. */
 const RESOLVES: Record<string, string> = { release: 'hold', consume: 'hold', forfeit: 'hold', restore: 'forfeit' };
@@ -7,11 +7,15 @@ const HOLDING_STATUSES = new Set(['confirmed', 'pending_payment']);
 
 /**
  * Every invariant of DESIGN.md, checked on a whole database; returns each violation in words.
- * Read-only: safe on a live database.
+ * Read-only and safe on a live database: every read runs in one snapshot, so a booking committed
+ * between two reads cannot show up half-written (its row without its hold).
  */
-export async function findViolations(db: Db): Promise<string[]> {
+export function findViolations(db: Db): Promise<string[]> {
+  return db.readSnapshot((trx) => violationsIn(trx));
+}
+
+async function violationsIn(q: Trx): Promise<string[]> {
   const problems: string[] = [];
-  const q = db.kysely;
 
   // 1. Every lot: granted = available + held + used + expired, no bucket negative.
   const entries = await q.selectFrom('ledger_entries').select(['id', 'lot_id', 'booking_id', 'kind', 'amount', 'resolves_id', 'practice_id', 'client_id']).execute();
