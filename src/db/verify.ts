@@ -1,106 +1,147 @@
-import { BUCKET_DELTAS, ENTRY_KINDS, lotViolations, type Buckets } from '../domain/ledger.js';
+import { sql, type RawBuilder } from 'kysely';
+import { ENTRY_KINDS, lotViolations, type Buckets } from '../domain/ledger.js';
 import type { Db, Trx } from './create-db.js';
+import { BUCKETS, bucketSum } from './ledger-sql.js';
+import { portableSql, type PortableSql } from './portable-sql.js';
 
 /** What resolves what: a hold is released, consumed or forfeited; a forfeit is restored. */
 const RESOLVES: Record<string, string> = { release: 'hold', consume: 'hold', forfeit: 'hold', restore: 'forfeit' };
-const HOLDING_STATUSES = new Set(['confirmed', 'pending_payment']);
+/** A booking in these still holds its credits. */
+const HOLDING_STATUSES = ['confirmed', 'pending_payment'];
+
+type Check = (q: Trx, s: PortableSql) => Promise<string[]>;
 
 /**
- * Every invariant of DESIGN.md, checked on a whole database; returns each violation in words.
- * Read-only and safe on a live database: every read runs in one snapshot, so a booking committed
- * between two reads cannot show up half-written (its row without its hold).
+ * Every invariant of DESIGN.md, checked on a whole database; returns each violation in words, with
+ * the ids concerned. Each check is one or two statements that aggregate in SQL and return only the
+ * offending rows, so memory does not grow with the ledger. Read-only and safe on a live database:
+ * every read runs in one snapshot, so a booking committed between two reads cannot show up
+ * half-written (its row without its hold).
  */
 export function findViolations(db: Db): Promise<string[]> {
-  return db.readSnapshot((trx) => violationsIn(trx));
+  const s = portableSql(db.dialect);
+  return db.readSnapshot(async (trx) => {
+    const problems: string[] = [];
+    for (const check of CHECKS) problems.push(...(await check(trx, s)));
+    return problems;
+  });
 }
 
-async function violationsIn(q: Trx): Promise<string[]> {
-  const problems: string[] = [];
+const list = (values: readonly string[]) => sql`(${sql.join(values.map((v) => sql.lit(v)))})`;
 
-  // 1. Every lot: granted = available + held + used + expired, no bucket negative.
-  const entries = await q.selectFrom('ledger_entries').select(['id', 'lot_id', 'booking_id', 'kind', 'amount', 'resolves_id', 'practice_id', 'client_id']).execute();
-  const lots = await q.selectFrom('lots').select(['id', 'practice_id', 'client_id', 'purchase_id']).execute();
-  const byLot = new Map<string, Buckets>(lots.map((l) => [l.id, { granted: 0, available: 0, held: 0, used: 0, expired: 0 }]));
-  for (const e of entries) {
-    const b = byLot.get(e.lot_id);
-    if (!b) {
-      problems.push(`entry ${e.id} moves credits of unknown lot ${e.lot_id}`);
-      continue;
-    }
-    if (!ENTRY_KINDS.includes(e.kind)) problems.push(`entry ${e.id} has unknown kind ${e.kind}`);
-    const d = BUCKET_DELTAS[e.kind];
-    for (const k of ['granted', 'available', 'held', 'used', 'expired'] as const) b[k] += d[k] * e.amount;
-  }
-  for (const [lotId, b] of byLot) for (const p of lotViolations(b)) problems.push(`lot ${lotId}: ${p}`);
-  const lotOwner = new Map(lots.map((l) => [l.id, l]));
-  for (const e of entries) {
-    const lot = lotOwner.get(e.lot_id);
-    if (lot && (lot.practice_id !== e.practice_id || lot.client_id !== e.client_id)) problems.push(`entry ${e.id} belongs to another practice or client than its lot`);
-  }
-
-  // 2. Resolutions: each resolves the right kind, the same amount and lot, at most once (unique in the schema).
-  const byId = new Map(entries.map((e) => [e.id, e]));
-  for (const e of entries) {
-    const expected = RESOLVES[e.kind];
-    if (!expected) {
-      if (e.resolves_id) problems.push(`entry ${e.id} (${e.kind}) resolves something`);
-      continue;
-    }
-    const target = e.resolves_id ? byId.get(e.resolves_id) : undefined;
-    if (!target || target.kind !== expected) problems.push(`entry ${e.id} (${e.kind}) must resolve a ${expected}`);
-    else if (target.amount !== e.amount || target.lot_id !== e.lot_id) problems.push(`entry ${e.id} resolves ${target.id} with another amount or lot`);
-  }
-
-  // 3. Every confirmed booking paid in credits holds exactly its cost; every held credit belongs to a confirmed booking.
-  const bookings = await q.selectFrom('bookings').select(['id', 'status', 'payment_kind', 'credits', 'service_id', 'start_at', 'end_at', 'practice_id', 'buffer_before_minutes', 'buffer_after_minutes']).execute();
-  const resolved = new Set(entries.filter((e) => e.resolves_id).map((e) => e.resolves_id));
-  const openHeld = new Map<string, number>();
-  for (const e of entries) {
-    if (e.kind !== 'hold' || resolved.has(e.id)) continue;
-    if (!e.booking_id) problems.push(`hold ${e.id} has no booking`);
-    else openHeld.set(e.booking_id, (openHeld.get(e.booking_id) ?? 0) + e.amount);
-  }
-  for (const b of bookings) {
-    const held = openHeld.get(b.id) ?? 0;
-    if (HOLDING_STATUSES.has(b.status) && b.payment_kind === 'credits' && held !== b.credits) problems.push(`booking ${b.id} (${b.status}) holds ${held} credit(s), its cost is ${b.credits}`);
-    if (!HOLDING_STATUSES.has(b.status) && held !== 0) problems.push(`booking ${b.id} (${b.status}) still holds ${held} credit(s)`);
-  }
-
-  // 4. A paid purchase granted exactly one lot.
-  const purchases = await q.selectFrom('purchases').select(['id', 'status']).execute();
-  for (const p of purchases) {
-    const granted = lots.filter((l) => l.purchase_id === p.id).length;
-    if ((p.status === 'paid' || p.status === 'refunded') && granted !== 1) problems.push(`purchase ${p.id} (${p.status}) granted ${granted} lots`);
-    if ((p.status === 'pending' || p.status === 'failed') && granted !== 0) problems.push(`purchase ${p.id} (${p.status}) granted a lot`);
-  }
-
-  // 5. No two confirmed bookings overlap (buffers against sessions), except seats of one service at one start within capacity.
-  const services = new Map((await q.selectFrom('services').select(['id', 'capacity']).execute()).map((s) => [s.id, s.capacity]));
-  const confirmed = bookings.filter((b) => b.status === 'confirmed').sort((a, b) => (a.practice_id + a.start_at < b.practice_id + b.start_at ? -1 : 1));
-  const seats = new Map<string, number>();
-  for (const b of confirmed) seats.set(`${b.practice_id}|${b.service_id}|${b.start_at}`, (seats.get(`${b.practice_id}|${b.service_id}|${b.start_at}`) ?? 0) + 1);
-  for (const [key, count] of seats) {
-    const capacity = services.get(key.split('|')[1]!) ?? 1;
-    if (count > capacity) problems.push(`slot ${key} has ${count} bookings for ${capacity} seat(s)`);
-  }
-  const MINUTE = 60_000;
-  for (let i = 0; i < confirmed.length; i++) {
-    const a = confirmed[i]!;
-    for (let j = i + 1; j < confirmed.length; j++) {
-      const b = confirmed[j]!;
-      if (b.practice_id !== a.practice_id) break;
-      const aStart = Date.parse(a.start_at), aEnd = Date.parse(a.end_at), bStart = Date.parse(b.start_at), bEnd = Date.parse(b.end_at);
-      if (bStart - b.buffer_before_minutes * MINUTE >= aEnd + a.buffer_after_minutes * MINUTE + 720 * MINUTE) break;
-      if (a.service_id === b.service_id && a.start_at === b.start_at) continue;
-      const overlaps = (s1: number, e1: number, s2: number, e2: number) => s1 < e2 && s2 < e1;
-      if (
-        overlaps(aStart, aEnd, bStart, bEnd) ||
-        overlaps(aStart - a.buffer_before_minutes * MINUTE, aEnd + a.buffer_after_minutes * MINUTE, bStart, bEnd) ||
-        overlaps(aStart, aEnd, bStart - b.buffer_before_minutes * MINUTE, bEnd + b.buffer_after_minutes * MINUTE)
-      ) {
-        problems.push(`bookings ${a.id} and ${b.id} overlap`);
-      }
-    }
-  }
-  return problems;
+async function rows<R>(q: Trx, query: RawBuilder<R>): Promise<R[]> {
+  return (await query.execute(q)).rows;
 }
+
+/** For every lot: granted = available + held + used + expired, and no bucket negative. */
+const lotBalances: Check = async (q) => {
+  const buckets = sql.join(BUCKETS.map((b) => sql`${bucketSum(b, 'e')} as ${sql.ref(b)}`));
+  const negative = sql.join(BUCKETS.map((b) => sql`${sql.ref(b)} < 0`), sql` or `);
+  const found = await rows(q, sql<{ id: string } & Buckets>`
+    select * from (select l.id, ${buckets} from lots l left join ledger_entries e on e.lot_id = l.id group by l.id) as b
+    where granted <> available + held + used + expired or ${negative}
+    order by id`);
+  return found.flatMap((lot) => lotViolations(lot).map((p) => `lot ${lot.id}: ${p}`));
+};
+
+/** Each entry has a known kind and lot; every hold is for a booking. */
+const entryShapes: Check = async (q) => {
+  const unknownLot = await rows(q, sql<{ id: string; lot_id: string }>`
+    select e.id, e.lot_id from ledger_entries e where not exists (select 1 from lots l where l.id = e.lot_id) order by e.id`);
+  const unknownKind = await rows(q, sql<{ id: string; kind: string }>`
+    select e.id, e.kind from ledger_entries e where e.kind not in ${list(ENTRY_KINDS)} order by e.id`);
+  const holdsWithoutBooking = await rows(q, sql<{ id: string }>`
+    select e.id from ledger_entries e where e.kind = 'hold' and e.booking_id is null order by e.id`);
+  return [
+    ...unknownLot.map((e) => `entry ${e.id} moves credits of unknown lot ${e.lot_id}`),
+    ...unknownKind.map((e) => `entry ${e.id} has unknown kind ${e.kind}`),
+    ...holdsWithoutBooking.map((e) => `hold ${e.id} has no booking`),
+  ];
+};
+
+/** An entry belongs to the practice and client of its lot. */
+const entryOwners: Check = async (q) => {
+  const ofLot = await rows(q, sql<{ id: string }>`
+    select e.id from ledger_entries e join lots l on l.id = e.lot_id
+    where l.practice_id <> e.practice_id or l.client_id <> e.client_id order by e.id`);
+  return ofLot.map((e) => `entry ${e.id} belongs to another practice or client than its lot`);
+};
+
+/**
+ * A resolution resolves an entry of the right kind (a hold, or for a restore a forfeit) with the
+ * same amount and lot; at most once is the schema's unique resolves_id.
+ */
+const resolutions: Check = async (q) => {
+  const expected = sql`case e.kind ${sql.join(Object.entries(RESOLVES).map(([kind, target]) => sql`when ${sql.lit(kind)} then ${sql.lit(target)}`), sql` `)} end`;
+  const found = await rows(q, sql<{ id: string; kind: string; expected: string | null; target_id: string | null; target_kind: string | null }>`
+    select e.id, e.kind, ${expected} as expected, t.id as target_id, t.kind as target_kind
+    from ledger_entries e left join ledger_entries t on t.id = e.resolves_id
+    where (e.kind not in ${list(Object.keys(RESOLVES))} and e.resolves_id is not null)
+       or (e.kind in ${list(Object.keys(RESOLVES))} and (t.id is null or t.kind <> ${expected} or t.amount <> e.amount or t.lot_id <> e.lot_id))
+    order by e.id`);
+  return found.map((e) => {
+    if (e.expected === null) return `entry ${e.id} (${e.kind}) resolves something`;
+    if (e.target_id === null || e.target_kind !== e.expected) return `entry ${e.id} (${e.kind}) must resolve a ${e.expected}`;
+    return `entry ${e.id} resolves ${e.target_id} with another amount or lot`;
+  });
+};
+
+/** A confirmed booking paid in credits holds exactly its cost; any other booking holds nothing. */
+const bookingHolds: Check = async (q) => {
+  const expected = sql`case when b.status in ${list(HOLDING_STATUSES)} and b.payment_kind = 'credits' then b.credits else 0 end`;
+  const found = await rows(q, sql<{ id: string; status: string; payment_kind: string; credits: number; held: number }>`
+    select b.id, b.status, b.payment_kind, b.credits, coalesce(sum(h.amount), 0) as held
+    from bookings b
+    left join ledger_entries h on h.booking_id = b.id and h.kind = 'hold' and not exists (select 1 from ledger_entries r where r.resolves_id = h.id)
+    group by b.id, b.status, b.payment_kind, b.credits
+    having coalesce(sum(h.amount), 0) <> ${expected}
+    order by b.id`);
+  return found.map((b) => {
+    if (!HOLDING_STATUSES.includes(b.status)) return `booking ${b.id} (${b.status}) still holds ${b.held} credit(s)`;
+    if (b.payment_kind !== 'credits') return `booking ${b.id} (${b.status}) holds ${b.held} credit(s), but it is not paid in credits (${b.payment_kind})`;
+    return `booking ${b.id} (${b.status}) holds ${b.held} credit(s), its cost is ${b.credits}`;
+  });
+};
+
+/** A paid (or refunded) purchase granted exactly one lot; a pending or failed one none. */
+const purchases: Check = async (q) => {
+  const lotCount = await rows(q, sql<{ id: string; status: string; lots: number }>`
+    select p.id, p.status, count(l.id) as lots from purchases p left join lots l on l.purchase_id = p.id
+    group by p.id, p.status
+    having (p.status in ('paid', 'refunded') and count(l.id) <> 1) or (p.status not in ('paid', 'refunded') and count(l.id) <> 0)
+    order by p.id`);
+  return lotCount.map((p) => (p.status === 'paid' || p.status === 'refunded' ? `purchase ${p.id} (${p.status}) granted ${p.lots} lots` : `purchase ${p.id} (${p.status}) granted a lot`));
+};
+
+/**
+ * The calendar of confirmed bookings: bookings of one service at one start share seats up to its
+ * capacity; any other two may not overlap, a booking's buffers counting against the other's
+ * session (buffers may overlap buffers).
+ */
+const calendar: Check = async (q, s) => {
+  const occupying = list(['confirmed']);
+  const seats = await rows(q, sql<{ practice_id: string; service_id: string; start_at: string; bookings: number; capacity: number }>`
+    select b.practice_id, b.service_id, b.start_at, count(*) as bookings, v.capacity from bookings b join services v on v.id = b.service_id
+    where b.status in ${occupying}
+    group by b.practice_id, b.service_id, b.start_at, v.capacity having count(*) > v.capacity
+    order by b.practice_id, b.start_at, b.service_id`);
+  const at = (instant: string, minutes: RawBuilder<unknown>) => s.plusMinutes(sql.ref(instant), minutes);
+  const longestBufferBefore = sql`(select coalesce(max(buffer_before_minutes), 0) from bookings)`;
+  // Each pair once, b starting at or after a; b can then only reach a's session by a's after-buffer or its own before-buffer.
+  const overlaps = await rows(q, sql<{ a_id: string; b_id: string }>`
+    select a.id as a_id, b.id as b_id from bookings a
+    join bookings b on b.practice_id = a.practice_id
+      and b.start_at >= a.start_at and (b.start_at > a.start_at or b.id > a.id)
+      and b.start_at < ${at('a.end_at', sql`a.buffer_after_minutes + ${longestBufferBefore}`)}
+    where a.status in ${occupying} and b.status in ${occupying}
+      and not (a.service_id = b.service_id and a.start_at = b.start_at)
+      and ((${at('a.start_at', sql`-a.buffer_before_minutes`)} < b.end_at and b.start_at < ${at('a.end_at', sql`a.buffer_after_minutes`)})
+        or (${at('b.start_at', sql`-b.buffer_before_minutes`)} < a.end_at and a.start_at < ${at('b.end_at', sql`b.buffer_after_minutes`)}))
+    order by a.id, b.id`);
+  return [
+    ...seats.map((k) => `slot ${k.practice_id}|${k.service_id}|${k.start_at} has ${k.bookings} bookings for ${k.capacity} seat(s)`),
+    ...overlaps.map((p) => `bookings ${p.a_id} and ${p.b_id} overlap`),
+  ];
+};
+
+const CHECKS: Check[] = [lotBalances, entryShapes, entryOwners, resolutions, bookingHolds, purchases, calendar];
