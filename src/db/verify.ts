@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { ENTRY_KINDS, lotViolations, type Buckets } from '../domain/ledger.js';
+import { OCCUPYING_STATUSES } from '../domain/slots.js';
 import type { Db, Trx } from './create-db.js';
 import { BUCKETS, bucketSum } from './ledger-sql.js';
 import { portableSql, type PortableSql } from './portable-sql.js';
@@ -8,6 +9,8 @@ import { portableSql, type PortableSql } from './portable-sql.js';
 const RESOLVES: Record<string, string> = { release: 'hold', consume: 'hold', forfeit: 'hold', restore: 'forfeit' };
 /** A booking in these still holds its credits. */
 const HOLDING_STATUSES = ['confirmed', 'pending_payment'];
+/** A client's own sessions that may not overlap, as bookSession refuses them (assertSlotOffered). */
+const CLIENT_BUSY_STATUSES = ['confirmed', 'pending_payment'];
 
 type Check = (q: Trx, s: PortableSql) => Promise<string[]>;
 
@@ -114,12 +117,12 @@ const purchases: Check = async (q) => {
 };
 
 /**
- * The calendar of confirmed bookings: bookings of one service at one start share seats up to its
- * capacity; any other two may not overlap, a booking's buffers counting against the other's
- * session (buffers may overlap buffers).
+ * The calendar, as the slot engine sees it (every status of OCCUPYING_STATUSES): bookings of one
+ * service at one start share seats up to its capacity; any other two may not overlap, a booking's
+ * buffers counting against the other's session (buffers may overlap buffers).
  */
 const calendar: Check = async (q, s) => {
-  const occupying = list(['confirmed']);
+  const occupying = list(OCCUPYING_STATUSES);
   const seats = await rows(q, sql<{ practice_id: string; service_id: string; start_at: string; bookings: number; capacity: number }>`
     select b.practice_id, b.service_id, b.start_at, count(*) as bookings, v.capacity from bookings b join services v on v.id = b.service_id
     where b.status in ${occupying}
@@ -144,4 +147,16 @@ const calendar: Check = async (q, s) => {
   ];
 };
 
-const CHECKS: Check[] = [lotBalances, entryShapes, entryOwners, resolutions, bookingHolds, purchases, calendar];
+/** A client is in one session at a time, a group session's seats included (as bookSession refuses). */
+const clientSessions: Check = async (q) => {
+  const busy = list(CLIENT_BUSY_STATUSES);
+  const found = await rows(q, sql<{ client_id: string; a_id: string; b_id: string }>`
+    select a.client_id, a.id as a_id, b.id as b_id from bookings a
+    join bookings b on b.practice_id = a.practice_id and b.client_id = a.client_id
+      and b.start_at >= a.start_at and (b.start_at > a.start_at or b.id > a.id) and b.start_at < a.end_at
+    where a.status in ${busy} and b.status in ${busy}
+    order by a.id, b.id`);
+  return found.map((p) => `client ${p.client_id} has overlapping bookings ${p.a_id} and ${p.b_id}`);
+};
+
+const CHECKS: Check[] = [lotBalances, entryShapes, entryOwners, resolutions, bookingHolds, purchases, calendar, clientSessions];

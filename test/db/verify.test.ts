@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { BookingRow, LedgerEntryRow } from '../../src/db/schema.js';
 import { findViolations } from '../../src/db/verify.js';
 import { describeEachDialect, type TestContext } from '../support/app.js';
-import { as, expectOk, HOUR, shift, type Caller } from '../support/http.js';
+import { as, expectOk, HOUR, MINUTE, shift, type Caller } from '../support/http.js';
 import { setUpPractice, signInClient, type PracticeSetup, type SignedInClient } from '../support/scenario.js';
 
 /**
@@ -280,4 +280,40 @@ describeEachDialect('verify', (ctx) => {
     });
   });
 
+  describe('(f) a client is in one session at a time', () => {
+    it('reports a client holding two seats of one group session', async () => {
+      const start = freeStart();
+      let a: BookingRow | undefined;
+      let b: BookingRow | undefined;
+      const found = await violationsAfter(ctx, async () => {
+        a = await insertBooking({ client_id: clientId(3), service_id: h.services.group, start_at: start });
+        b = await insertBooking({ client_id: clientId(3), service_id: h.services.group, start_at: start, status: 'pending_payment' });
+      });
+      const [first, second] = [a!.id, b!.id].sort();
+      expect(found).toEqual([`client ${clientId(3)} has overlapping bookings ${first} and ${second}`]);
+    });
+  });
+
+  describe('(h) no two bookings that occupy the calendar overlap', () => {
+    const cases: { title: string; over: string; start: string; minutes: number; status?: BookingRow['status'] }[] = [
+      { title: 'a pending payment over a confirmed booking', over: 'moved', start: at(D5, '10:30'), minutes: 20, status: 'pending_payment' },
+      { title: 'a confirmed booking over a completed one', over: 'completed', start: at(D1, '09:15'), minutes: 30 },
+      { title: 'a confirmed booking over a no-show', over: 'noShowForfeit', start: at(D2, '10:15'), minutes: 30 },
+      { title: 'a session inside another booking’s after-buffer', over: 'buffered2', start: at(D4, '10:50'), minutes: 5 },
+    ];
+    for (const c of cases) {
+      it(`reports ${c.title}`, async () => {
+        let added: BookingRow | undefined;
+        const found = await violationsAfter(ctx, async () => {
+          added = await insertBooking({ client_id: clientId(4), start_at: c.start, end_at: shift(c.start, c.minutes * MINUTE), status: c.status ?? 'confirmed' });
+        });
+        expect(found).toEqual([`bookings ${h.bookings[c.over]} and ${added!.id} overlap`]);
+      });
+    }
+
+    it('reports a group session with more seats taken than its capacity, attended seats included', async () => {
+      const found = await violationsAfter(ctx, () => insertBooking({ client_id: clientId(4), service_id: h.services.group, start_at: at(D3, '11:00') }));
+      expect(found).toEqual([`slot ${practiceId()}|${h.services.group}|${at(D3, '11:00')} has 3 bookings for 2 seat(s)`]);
+    });
+  });
 });
