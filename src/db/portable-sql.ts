@@ -11,15 +11,19 @@ type Fragment = RawBuilder<unknown>;
 export interface PortableSql {
   /** `instant` moved by `minutes` (an integer expression, may be negative), in the same ISO form. */
   plusMinutes(instant: Fragment, minutes: Fragment): RawBuilder<string>;
+  /** The text of a top-level field of a JSON object stored as text; null when absent or the text is null. */
+  jsonText(json: Fragment, field: string): RawBuilder<string | null>;
 }
 
 const sqlite: PortableSql = {
   plusMinutes: (instant, minutes) => sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', ${instant}, (${minutes}) || ' minutes')`,
+  jsonText: (json, field) => sql<string | null>`json_extract(${json}, ${sql.lit(`$.${field}`)})`,
 };
 
 const postgres: PortableSql = {
   plusMinutes: (instant, minutes) =>
     sql<string>`to_char((cast(${instant} as timestamptz) + (${minutes}) * interval '1 minute') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  jsonText: (json, field) => sql<string | null>`(cast(${json} as json) ->> ${sql.lit(field)})`,
 };
 
 export function portableSql(dialect: DialectName): PortableSql {

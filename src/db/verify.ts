@@ -4,13 +4,29 @@ import { OCCUPYING_STATUSES } from '../domain/slots.js';
 import type { Db, Trx } from './create-db.js';
 import { BUCKETS, bucketSum } from './ledger-sql.js';
 import { portableSql, type PortableSql } from './portable-sql.js';
+import type { BookingRow } from './schema.js';
 
 /** What resolves what: a hold is released, consumed or forfeited; a forfeit is restored. */
 const RESOLVES: Record<string, string> = { release: 'hold', consume: 'hold', forfeit: 'hold', restore: 'forfeit' };
+/** Every status a booking can have (a Record, so that a new status does not compile until it is listed). */
+const STATUSES: Record<BookingRow['status'], true> = { confirmed: true, pending_payment: true, cancelled: true, late_cancelled: true, completed: true, no_show: true };
+const PAYMENT_KINDS: Record<BookingRow['payment_kind'], true> = { credits: true, single: true, free: true };
 /** A booking in these still holds its credits. */
 const HOLDING_STATUSES = ['confirmed', 'pending_payment'];
 /** A client's own sessions that may not overlap, as bookSession refuses them (assertSlotOffered). */
 const CLIENT_BUSY_STATUSES = ['confirmed', 'pending_payment'];
+/** Fees are owed only for a late cancellation or a no-show. */
+const FEE_STATUSES = ['late_cancelled', 'no_show'];
+
+/** What each status says about how the booking's held credits were resolved, in words for a violation. */
+const RESOLUTION_RULES: Record<BookingRow['status'], string> = {
+  confirmed: 'an upcoming booking has consumed and forfeited nothing',
+  pending_payment: 'an upcoming booking has consumed and forfeited nothing',
+  completed: 'a completed session consumes exactly its credits',
+  cancelled: 'a cancellation releases its credits',
+  late_cancelled: 'a late cancellation forfeits its credits (outcome forfeit), or releases them and owes a fee (outcome fee)',
+  no_show: 'a no-show forfeits its credits (policy forfeit), or releases them and owes a fee (policy fee), or releases them (policy none)',
+};
 
 type Check = (q: Trx, s: PortableSql) => Promise<string[]>;
 
@@ -89,6 +105,14 @@ const resolutions: Check = async (q) => {
   });
 };
 
+/** A booking has a known status and way of paying. */
+const bookingShapes: Check = async (q) => {
+  const found = await rows(q, sql<{ id: string; status: string; payment_kind: string }>`
+    select id, status, payment_kind from bookings
+    where status not in ${list(Object.keys(STATUSES))} or payment_kind not in ${list(Object.keys(PAYMENT_KINDS))} order by id`);
+  return found.map((b) => `booking ${b.id} has unknown status ${b.status} or payment kind ${b.payment_kind}`);
+};
+
 /** A confirmed booking paid in credits holds exactly its cost; any other booking holds nothing. */
 const bookingHolds: Check = async (q) => {
   const expected = sql`case when b.status in ${list(HOLDING_STATUSES)} and b.payment_kind = 'credits' then b.credits else 0 end`;
@@ -106,6 +130,49 @@ const bookingHolds: Check = async (q) => {
   });
 };
 
+/**
+ * The status says how the credits were resolved (DESIGN "Cancellation policy"): completed →
+ * consume; cancelled → release; late_cancelled → forfeit, or release plus a fee, per the outcome
+ * stored on the booking; no_show → forfeit, release plus a fee, or release. Releases are allowed
+ * on any booking (a reschedule releases and holds again), so the check is on what was consumed
+ * and forfeited, the fee, and the stored outcome. Restoring a forfeit (a waiver) leaves the
+ * forfeit in place, and a fee counts whatever became of it (owed, paid or waived).
+ */
+const resolutionsMatchStatus: Check = async (q, s) => {
+  const cost = sql`case when b.payment_kind = 'credits' then b.credits else 0 end`;
+  const forfeitedAll = sql`(forfeited = cost and fee = 0)`;
+  const releasedWithFee = sql`(forfeited = 0 and fee = 1)`;
+  const releasedOnly = sql`(forfeited = 0 and fee = 0)`;
+  // `coalesce(outcome, x) = x`: the stored outcome is x, or none was stored (no_show stores none).
+  const found = await rows(q, sql<{ id: string; status: BookingRow['status']; cost: number; consumed: number; forfeited: number; fee: number; outcome: string | null }>`
+    select * from (
+      select b.id, b.status, ${cost} as cost, coalesce(r.consumed, 0) as consumed, coalesce(r.forfeited, 0) as forfeited,
+        case when f.id is null then 0 else 1 end as fee, ${s.jsonText(sql.ref('b.cancellation_json'), 'outcome')} as outcome
+      from bookings b
+      left join (
+        select h.booking_id, sum(case x.kind when 'consume' then x.amount else 0 end) as consumed, sum(case x.kind when 'forfeit' then x.amount else 0 end) as forfeited
+        from ledger_entries h join ledger_entries x on x.resolves_id = h.id where h.kind = 'hold' group by h.booking_id
+      ) as r on r.booking_id = b.id
+      left join fees f on f.booking_id = b.id
+    ) as t
+    where consumed <> case when status = 'completed' then cost else 0 end
+       or (status not in ${list(FEE_STATUSES)} and forfeited <> 0)
+       or (status = 'cancelled' and outcome not in ('release', 'none'))
+       or (status = 'late_cancelled' and not (
+             (coalesce(outcome, 'forfeit') = 'forfeit' and ${forfeitedAll})
+          or (coalesce(outcome, 'fee') = 'fee' and ${releasedWithFee})
+          or (coalesce(outcome, 'none') = 'none' and cost = 0 and ${releasedOnly})))
+       or (status = 'no_show' and not (
+             (coalesce(outcome, 'forfeit') = 'forfeit' and ${forfeitedAll})
+          or (coalesce(outcome, 'fee') = 'fee' and ${releasedWithFee})
+          or (coalesce(outcome, 'release') in ('release', 'none') and ${releasedOnly})))
+    order by id`);
+  return found.map(
+    (b) =>
+      `booking ${b.id} (${b.status}${b.outcome ? `, outcome ${b.outcome}` : ''}) consumed ${b.consumed} and forfeited ${b.forfeited} of its ${b.cost} credit(s)${b.fee ? ' and has a fee' : ''}: ${RESOLUTION_RULES[b.status] ?? 'unknown status'}`,
+  );
+};
+
 /** A paid (or refunded) purchase granted exactly one lot; a pending or failed one none. */
 const purchases: Check = async (q) => {
   const lotCount = await rows(q, sql<{ id: string; status: string; lots: number }>`
@@ -114,6 +181,18 @@ const purchases: Check = async (q) => {
     having (p.status in ('paid', 'refunded') and count(l.id) <> 1) or (p.status not in ('paid', 'refunded') and count(l.id) <> 0)
     order by p.id`);
   return lotCount.map((p) => (p.status === 'paid' || p.status === 'refunded' ? `purchase ${p.id} (${p.status}) granted ${p.lots} lots` : `purchase ${p.id} (${p.status}) granted a lot`));
+};
+
+/** Fees exist only on late-cancelled and no-show bookings, and belong to the booking's client. */
+const fees: Check = async (q) => {
+  const found = await rows(q, sql<{ id: string; booking_id: string; status: string; same_owner: number }>`
+    select f.id, f.booking_id, b.status, case when f.practice_id = b.practice_id and f.client_id = b.client_id then 1 else 0 end as same_owner
+    from fees f join bookings b on b.id = f.booking_id
+    where b.status not in ${list(FEE_STATUSES)} or f.practice_id <> b.practice_id or f.client_id <> b.client_id
+    order by f.id`);
+  return found.map((f) =>
+    f.same_owner ? `fee ${f.id} on booking ${f.booking_id} (${f.status}): fees are owed only for a late cancellation or a no-show` : `fee ${f.id} belongs to another practice or client than its booking ${f.booking_id}`,
+  );
 };
 
 /**
@@ -159,4 +238,4 @@ const clientSessions: Check = async (q) => {
   return found.map((p) => `client ${p.client_id} has overlapping bookings ${p.a_id} and ${p.b_id}`);
 };
 
-const CHECKS: Check[] = [lotBalances, entryShapes, entryOwners, resolutions, bookingHolds, purchases, calendar, clientSessions];
+const CHECKS: Check[] = [lotBalances, entryShapes, entryOwners, resolutions, bookingShapes, bookingHolds, resolutionsMatchStatus, purchases, fees, calendar, clientSessions];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BookingRow, LedgerEntryRow } from '../../src/db/schema.js';
+import type { BookingRow, FeeRow, LedgerEntryRow } from '../../src/db/schema.js';
 import { findViolations } from '../../src/db/verify.js';
 import { describeEachDialect, type TestContext } from '../support/app.js';
 import { as, expectOk, HOUR, MINUTE, shift, type Caller } from '../support/http.js';
@@ -222,6 +222,12 @@ describeEachDialect('verify', (ctx) => {
     return row;
   }
 
+  async function insertFee(values: Partial<FeeRow> & Pick<FeeRow, 'client_id' | 'booking_id'>): Promise<FeeRow> {
+    const row: FeeRow = { id: randomUUID(), practice_id: practiceId(), amount: 2500, currency: 'USD', status: 'owed', reason: 'test', created_at: ctx.clock.now().toISOString(), resolved_at: null, ...values };
+    await ctx.db.kysely.insertInto('fees').values(row).execute();
+    return row;
+  }
+
   /** A confirmed booking of client 2 paid with one credit of their grant, as bookSession writes it. */
   async function heldBooking(values: Partial<BookingRow> = {}) {
     const booking = await insertBooking({ client_id: clientId(1), payment_kind: 'credits', credits: 1, ...values });
@@ -280,6 +286,48 @@ describeEachDialect('verify', (ctx) => {
     });
   });
 
+  describe('(a) a booking’s status matches how its credits were resolved', () => {
+    const outcome = (o: string) => JSON.stringify({ outcome: o, credits: 1, fee: null, deadline: '2026-03-01T00:00:00.000Z' });
+    const cases: { title: string; kind: 'release' | 'consume' | 'forfeit'; status: BookingRow['status']; outcome?: string; fee?: boolean; rule: string | null }[] = [
+      { title: 'a completed session whose credit was released', kind: 'release', status: 'completed', rule: 'consumed 0 and forfeited 0 of its 1 credit(s): a completed session consumes exactly its credits' },
+      { title: 'a completed session whose credit was forfeited', kind: 'forfeit', status: 'completed', rule: 'consumed 0 and forfeited 1 of its 1 credit(s): a completed session consumes exactly its credits' },
+      { title: 'a cancellation that consumed the credit', kind: 'consume', status: 'cancelled', outcome: 'release', rule: 'consumed 1 and forfeited 0 of its 1 credit(s): a cancellation releases its credits' },
+      { title: 'a cancellation that forfeited the credit', kind: 'forfeit', status: 'cancelled', outcome: 'release', rule: 'consumed 0 and forfeited 1 of its 1 credit(s): a cancellation releases its credits' },
+      { title: 'a cancellation whose stored outcome is a forfeit', kind: 'release', status: 'cancelled', outcome: 'forfeit', rule: 'consumed 0 and forfeited 0 of its 1 credit(s): a cancellation releases its credits' },
+      { title: 'a late cancellation, outcome forfeit, that released', kind: 'release', status: 'late_cancelled', outcome: 'forfeit', rule: 'consumed 0 and forfeited 0 of its 1 credit(s): a late cancellation' },
+      { title: 'a late cancellation, outcome fee, with no fee', kind: 'release', status: 'late_cancelled', outcome: 'fee', rule: 'consumed 0 and forfeited 0 of its 1 credit(s): a late cancellation' },
+      { title: 'a late cancellation, outcome fee, that forfeited too', kind: 'forfeit', status: 'late_cancelled', outcome: 'fee', fee: true, rule: 'consumed 0 and forfeited 1 of its 1 credit(s) and has a fee: a late cancellation' },
+      { title: 'a late cancellation, outcome release (that is a plain cancellation)', kind: 'release', status: 'late_cancelled', outcome: 'release', rule: 'consumed 0 and forfeited 0 of its 1 credit(s): a late cancellation' },
+      { title: 'a no-show that consumed', kind: 'consume', status: 'no_show', rule: 'consumed 1 and forfeited 0 of its 1 credit(s): a no-show' },
+      { title: 'a no-show that forfeited and charged a fee', kind: 'forfeit', status: 'no_show', fee: true, rule: 'consumed 0 and forfeited 1 of its 1 credit(s) and has a fee: a no-show' },
+      { title: 'an upcoming booking whose credit was consumed', kind: 'consume', status: 'confirmed', rule: 'consumed 1 and forfeited 0 of its 1 credit(s): an upcoming booking has consumed and forfeited nothing' },
+      // What the app writes, for contrast: nothing to report.
+      { title: 'a late cancellation that released and owes a fee (allowed)', kind: 'release', status: 'late_cancelled', outcome: 'fee', fee: true, rule: null },
+      { title: 'a no-show that released under a none policy (allowed)', kind: 'release', status: 'no_show', rule: null },
+      { title: 'a no-show that released and owes a fee (allowed)', kind: 'release', status: 'no_show', fee: true, rule: null },
+      { title: 'a no-show that forfeited (allowed)', kind: 'forfeit', status: 'no_show', rule: null },
+    ];
+    for (const c of cases) {
+      it(`${c.rule ? 'reports' : 'accepts'} ${c.title}`, async () => {
+        const { booking, hold } = await heldBooking();
+        const found = await violationsAfter(ctx, async () => {
+          await insertEntry({ client_id: clientId(1), lot_id: h.lots.c2Grant, kind: c.kind, booking_id: booking.id, resolves_id: hold.id });
+          await ctx.db.kysely.updateTable('bookings').set({ status: c.status, cancellation_json: c.outcome ? outcome(c.outcome) : null }).where('id', '=', booking.id).execute();
+          if (c.fee) await insertFee({ client_id: clientId(1), booking_id: booking.id });
+        });
+        if (c.rule === null) {
+          expect(found).toEqual([]);
+          return;
+        }
+        // An upcoming booking whose hold was resolved no longer holds its credit either.
+        const unheld = c.status === 'confirmed' ? [`booking ${booking.id} (confirmed) holds 0 credit(s), its cost is 1`] : [];
+        expect(found).toHaveLength(unheld.length + 1);
+        expect(found.slice(0, unheld.length)).toEqual(unheld);
+        expect(found.at(-1)).toContain(`booking ${booking.id} (${c.status}${c.outcome ? `, outcome ${c.outcome}` : ''}) ${c.rule}`);
+      });
+    }
+  });
+
   describe('(f) a client is in one session at a time', () => {
     it('reports a client holding two seats of one group session', async () => {
       const start = freeStart();
@@ -292,6 +340,19 @@ describeEachDialect('verify', (ctx) => {
       const [first, second] = [a!.id, b!.id].sort();
       expect(found).toEqual([`client ${clientId(3)} has overlapping bookings ${first} and ${second}`]);
     });
+  });
+
+  describe('(g) fees exist only on late-cancelled and no-show bookings', () => {
+    for (const [name, what] of [['completed', 'a completed session'], ['cancelledInTime', 'a timely cancellation'], ['onBehalf', 'an upcoming booking']] as const) {
+      it(`reports a fee on ${what}`, async () => {
+        const booking = await ctx.db.kysely.selectFrom('bookings').selectAll().where('id', '=', h.bookings[name]!).executeTakeFirstOrThrow();
+        let fee: FeeRow | undefined;
+        const found = await violationsAfter(ctx, async () => {
+          fee = await insertFee({ client_id: booking.client_id, booking_id: booking.id });
+        });
+        expect(found).toEqual([`fee ${fee!.id} on booking ${booking.id} (${booking.status}): fees are owed only for a late cancellation or a no-show`]);
+      });
+    }
   });
 
   describe('(h) no two bookings that occupy the calendar overlap', () => {
