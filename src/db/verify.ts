@@ -173,6 +173,45 @@ const resolutionsMatchStatus: Check = async (q, s) => {
   );
 };
 
+/**
+ * Every hold draws from a lot that pays for the booking's service and is still valid at its start
+ * (DESIGN "Which lot pays"). A reschedule keeps the holds only while they stay valid at the new
+ * start, else releases them and holds again; so a released hold of a booking that held more than
+ * its cost may have been valid at an earlier start only, and its expiry is not judged.
+ */
+const holdEligibility: Check = async (q, s) => {
+  const wrongService = await rows(q, sql<{ id: string; booking_id: string; lot_id: string; service_id: string }>`
+    select h.id, h.booking_id, h.lot_id, b.service_id from ledger_entries h
+    join bookings b on b.id = h.booking_id join lots l on l.id = h.lot_id
+    where h.kind = 'hold' and l.service_ids_json is not null and not ${s.jsonArrayIncludes(sql.ref('l.service_ids_json'), sql.ref('b.service_id'))}
+    order by h.id`);
+  const expired = await rows(q, sql<{ id: string; booking_id: string; lot_id: string; start_at: string; expires_at: string }>`
+    select h.id, h.booking_id, h.lot_id, b.start_at, l.expires_at from ledger_entries h
+    join bookings b on b.id = h.booking_id join lots l on l.id = h.lot_id
+    where h.kind = 'hold' and l.expires_at is not null and b.start_at >= l.expires_at
+      and not (
+        exists (select 1 from ledger_entries r where r.resolves_id = h.id and r.kind = 'release')
+        and (select sum(h2.amount) from ledger_entries h2 where h2.booking_id = h.booking_id and h2.kind = 'hold') > case when b.payment_kind = 'credits' then b.credits else 0 end)
+    order by h.id`);
+  return [
+    ...wrongService.map((h) => `hold ${h.id} of booking ${h.booking_id} draws from lot ${h.lot_id}, which does not pay for service ${h.service_id}`),
+    ...expired.map((h) => `hold ${h.id} of booking ${h.booking_id} draws from lot ${h.lot_id}, which expires at ${h.expires_at}, not after the session starts at ${h.start_at}`),
+  ];
+};
+
+/** An expire entry is dated at or after its lot's expiry: an early one is a silent loss. */
+const expiryDates: Check = async (q) => {
+  const found = await rows(q, sql<{ id: string; lot_id: string; created_at: string; expires_at: string | null }>`
+    select e.id, e.lot_id, e.created_at, l.expires_at from ledger_entries e join lots l on l.id = e.lot_id
+    where e.kind = 'expire' and (l.expires_at is null or e.created_at < l.expires_at)
+    order by e.id`);
+  return found.map((e) =>
+    e.expires_at === null
+      ? `expire ${e.id} of lot ${e.lot_id} (dated ${e.created_at}) expires a lot that never expires`
+      : `expire ${e.id} of lot ${e.lot_id} is dated ${e.created_at}, before the lot expires at ${e.expires_at}`,
+  );
+};
+
 /** A paid (or refunded) purchase granted exactly one lot; a pending or failed one none. */
 const purchases: Check = async (q) => {
   const lotCount = await rows(q, sql<{ id: string; status: string; lots: number }>`
@@ -238,4 +277,4 @@ const clientSessions: Check = async (q) => {
   return found.map((p) => `client ${p.client_id} has overlapping bookings ${p.a_id} and ${p.b_id}`);
 };
 
-const CHECKS: Check[] = [lotBalances, entryShapes, entryOwners, resolutions, bookingShapes, bookingHolds, resolutionsMatchStatus, purchases, fees, calendar, clientSessions];
+const CHECKS: Check[] = [lotBalances, entryShapes, entryOwners, resolutions, bookingShapes, bookingHolds, resolutionsMatchStatus, holdEligibility, expiryDates, purchases, fees, calendar, clientSessions];

@@ -328,6 +328,49 @@ describeEachDialect('verify', (ctx) => {
     }
   });
 
+  describe('(b) every hold drew from a lot eligible at the booking’s start', () => {
+    it('reports a hold on a lot that does not pay for the booking’s service', async () => {
+      const lot = await grant(h.practitioner, clientId(1), { credits: 1, serviceIds: [h.services.fee] });
+      let hold: LedgerEntryRow | undefined;
+      const booking = await insertBooking({ client_id: clientId(1), payment_kind: 'credits', credits: 1 });
+      const found = await violationsAfter(ctx, async () => {
+        hold = await insertEntry({ client_id: clientId(1), lot_id: lot, kind: 'hold', booking_id: booking.id });
+      });
+      expect(found).toEqual([`hold ${hold!.id} of booking ${booking.id} draws from lot ${lot}, which does not pay for service ${h.services.coaching}`]);
+    });
+
+    it('reports a hold on a lot that expires before the session starts', async () => {
+      const lot = await grant(h.practitioner, clientId(1), { credits: 1, validityDays: 1 });
+      const expiresAt = (await ctx.db.kysely.selectFrom('lots').select('expires_at').where('id', '=', lot).executeTakeFirstOrThrow()).expires_at!;
+      let hold: LedgerEntryRow | undefined;
+      const booking = await insertBooking({ client_id: clientId(1), payment_kind: 'credits', credits: 1 });
+      const found = await violationsAfter(ctx, async () => {
+        hold = await insertEntry({ client_id: clientId(1), lot_id: lot, kind: 'hold', booking_id: booking.id });
+      });
+      expect(found).toEqual([`hold ${hold!.id} of booking ${booking.id} draws from lot ${lot}, which expires at ${expiresAt}, not after the session starts at ${booking.start_at}`]);
+    });
+  });
+
+  describe('(c) an expire entry is dated at or after its lot’s expiry', () => {
+    it('reports credits expired before the lot’s expiry', async () => {
+      const lot = await grant(h.practitioner, clientId(1), { credits: 2, validityDays: 30 });
+      const expiresAt = (await ctx.db.kysely.selectFrom('lots').select('expires_at').where('id', '=', lot).executeTakeFirstOrThrow()).expires_at!;
+      let entry: LedgerEntryRow | undefined;
+      const found = await violationsAfter(ctx, async () => {
+        entry = await insertEntry({ client_id: clientId(1), lot_id: lot, kind: 'expire' });
+      });
+      expect(found).toEqual([`expire ${entry!.id} of lot ${lot} is dated ${entry!.created_at}, before the lot expires at ${expiresAt}`]);
+    });
+
+    it('reports credits expired from a lot that never expires', async () => {
+      let entry: LedgerEntryRow | undefined;
+      const found = await violationsAfter(ctx, async () => {
+        entry = await insertEntry({ client_id: clientId(1), lot_id: h.lots.c2Grant, kind: 'expire' });
+      });
+      expect(found).toEqual([`expire ${entry!.id} of lot ${h.lots.c2Grant} (dated ${entry!.created_at}) expires a lot that never expires`]);
+    });
+  });
+
   describe('(f) a client is in one session at a time', () => {
     it('reports a client holding two seats of one group session', async () => {
       const start = freeStart();
