@@ -8,6 +8,8 @@ import type { BookingRow } from './schema.js';
 
 /** What resolves what: a hold is released, consumed or forfeited; a forfeit is restored. */
 const RESOLVES: Record<string, string> = { release: 'hold', consume: 'hold', forfeit: 'hold', restore: 'forfeit' };
+/** Entries that move credits for a booking name it; the others (grant, expire, revoke, adjust) never do. */
+const BOOKING_KINDS = ['hold', 'release', 'consume', 'forfeit', 'restore'];
 /** Every status a booking can have (a Record, so that a new status does not compile until it is listed). */
 const STATUSES: Record<BookingRow['status'], true> = { confirmed: true, pending_payment: true, cancelled: true, late_cancelled: true, completed: true, no_show: true };
 const PAYMENT_KINDS: Record<BookingRow['payment_kind'], true> = { credits: true, single: true, free: true };
@@ -63,45 +65,60 @@ const lotBalances: Check = async (q) => {
   return found.flatMap((lot) => lotViolations(lot).map((p) => `lot ${lot.id}: ${p}`));
 };
 
-/** Each entry has a known kind and lot; every hold is for a booking. */
+/** Each entry has a known kind and lot, a positive amount (a signed one for adjust), and names a booking exactly when its kind moves credits for one. */
 const entryShapes: Check = async (q) => {
   const unknownLot = await rows(q, sql<{ id: string; lot_id: string }>`
     select e.id, e.lot_id from ledger_entries e where not exists (select 1 from lots l where l.id = e.lot_id) order by e.id`);
   const unknownKind = await rows(q, sql<{ id: string; kind: string }>`
     select e.id, e.kind from ledger_entries e where e.kind not in ${list(ENTRY_KINDS)} order by e.id`);
-  const holdsWithoutBooking = await rows(q, sql<{ id: string }>`
-    select e.id from ledger_entries e where e.kind = 'hold' and e.booking_id is null order by e.id`);
+  const badAmount = await rows(q, sql<{ id: string; kind: string; amount: number }>`
+    select e.id, e.kind, e.amount from ledger_entries e
+    where (e.kind = 'adjust' and e.amount = 0) or (e.kind <> 'adjust' and e.amount <= 0) order by e.id`);
+  const bookingNamed = await rows(q, sql<{ id: string; kind: string; booking_id: string | null }>`
+    select e.id, e.kind, e.booking_id from ledger_entries e
+    where (e.kind in ${list(BOOKING_KINDS)} and e.booking_id is null)
+       or (e.kind in ${list(ENTRY_KINDS.filter((k) => !BOOKING_KINDS.includes(k)))} and e.booking_id is not null)
+    order by e.id`);
   return [
     ...unknownLot.map((e) => `entry ${e.id} moves credits of unknown lot ${e.lot_id}`),
     ...unknownKind.map((e) => `entry ${e.id} has unknown kind ${e.kind}`),
-    ...holdsWithoutBooking.map((e) => `hold ${e.id} has no booking`),
+    ...badAmount.map((e) => `entry ${e.id} (${e.kind}) moves ${e.amount} credit(s): ${e.kind === 'adjust' ? 'an adjustment moves a non-zero amount' : `a ${e.kind} moves a positive amount`}`),
+    ...bookingNamed.map((e) => (e.booking_id === null ? `${e.kind} ${e.id} has no booking` : `entry ${e.id} (${e.kind}) names booking ${e.booking_id}: only holds and their resolutions do`)),
   ];
 };
 
-/** An entry belongs to the practice and client of its lot. */
+/** An entry belongs to the practice and client of its lot, and of the booking it names. */
 const entryOwners: Check = async (q) => {
   const ofLot = await rows(q, sql<{ id: string }>`
     select e.id from ledger_entries e join lots l on l.id = e.lot_id
     where l.practice_id <> e.practice_id or l.client_id <> e.client_id order by e.id`);
-  return ofLot.map((e) => `entry ${e.id} belongs to another practice or client than its lot`);
+  const ofBooking = await rows(q, sql<{ id: string; kind: string; booking_id: string }>`
+    select e.id, e.kind, e.booking_id from ledger_entries e join bookings b on b.id = e.booking_id
+    where b.practice_id <> e.practice_id or b.client_id <> e.client_id order by e.id`);
+  return [
+    ...ofLot.map((e) => `entry ${e.id} belongs to another practice or client than its lot`),
+    ...ofBooking.map((e) => `entry ${e.id} (${e.kind}) belongs to another practice or client than its booking ${e.booking_id}`),
+  ];
 };
 
 /**
  * A resolution resolves an entry of the right kind (a hold, or for a restore a forfeit) with the
- * same amount and lot; at most once is the schema's unique resolves_id.
+ * same amount, lot and booking; at most once is the schema's unique resolves_id.
  */
 const resolutions: Check = async (q) => {
   const expected = sql`case e.kind ${sql.join(Object.entries(RESOLVES).map(([kind, target]) => sql`when ${sql.lit(kind)} then ${sql.lit(target)}`), sql` `)} end`;
-  const found = await rows(q, sql<{ id: string; kind: string; expected: string | null; target_id: string | null; target_kind: string | null }>`
-    select e.id, e.kind, ${expected} as expected, t.id as target_id, t.kind as target_kind
+  const found = await rows(q, sql<{ id: string; kind: string; expected: string | null; target_id: string | null; target_kind: string | null; same_amount_and_lot: number }>`
+    select e.id, e.kind, ${expected} as expected, t.id as target_id, t.kind as target_kind,
+      case when t.amount = e.amount and t.lot_id = e.lot_id then 1 else 0 end as same_amount_and_lot
     from ledger_entries e left join ledger_entries t on t.id = e.resolves_id
     where (e.kind not in ${list(Object.keys(RESOLVES))} and e.resolves_id is not null)
-       or (e.kind in ${list(Object.keys(RESOLVES))} and (t.id is null or t.kind <> ${expected} or t.amount <> e.amount or t.lot_id <> e.lot_id))
+       or (e.kind in ${list(Object.keys(RESOLVES))} and (t.id is null or t.kind <> ${expected} or t.amount <> e.amount or t.lot_id <> e.lot_id or e.booking_id is distinct from t.booking_id))
     order by e.id`);
   return found.map((e) => {
     if (e.expected === null) return `entry ${e.id} (${e.kind}) resolves something`;
     if (e.target_id === null || e.target_kind !== e.expected) return `entry ${e.id} (${e.kind}) must resolve a ${e.expected}`;
-    return `entry ${e.id} resolves ${e.target_id} with another amount or lot`;
+    if (!e.same_amount_and_lot) return `entry ${e.id} resolves ${e.target_id} with another amount or lot`;
+    return `entry ${e.id} (${e.kind}) names another booking than the ${e.target_kind} ${e.target_id} it resolves`;
   });
 };
 

@@ -371,6 +371,60 @@ describeEachDialect('verify', (ctx) => {
     });
   });
 
+  describe('(d) an entry’s booking is its client’s, and a resolution’s booking is its hold’s', () => {
+    it('reports a hold paid by another client than the booking’s', async () => {
+      const booking = await insertBooking({ client_id: clientId(2), payment_kind: 'credits', credits: 1 });
+      let hold: LedgerEntryRow | undefined;
+      const found = await violationsAfter(ctx, async () => {
+        hold = await insertEntry({ client_id: clientId(1), lot_id: h.lots.c2Grant, kind: 'hold', booking_id: booking.id });
+      });
+      expect(found).toEqual([`entry ${hold!.id} (hold) belongs to another practice or client than its booking ${booking.id}`]);
+    });
+
+    it('reports a release that names another booking than the hold it resolves', async () => {
+      const { booking, hold } = await heldBooking();
+      const other = await insertBooking({ client_id: clientId(1) });
+      let release: LedgerEntryRow | undefined;
+      const found = await violationsAfter(ctx, async () => {
+        release = await insertEntry({ client_id: clientId(1), lot_id: h.lots.c2Grant, kind: 'release', booking_id: other.id, resolves_id: hold.id });
+        // Held again, as a reschedule does, so that only the booking named is wrong.
+        await insertEntry({ client_id: clientId(1), lot_id: h.lots.c2Grant, kind: 'hold', booking_id: booking.id });
+      });
+      expect(found).toEqual([`entry ${release!.id} (release) names another booking than the hold ${hold.id} it resolves`]);
+    });
+
+    it('reports a restore that names another booking than the forfeit it restores', async () => {
+      const forfeit = await ctx.db.kysely.selectFrom('ledger_entries').selectAll().where('booking_id', '=', h.bookings.noShowForfeit!).where('kind', '=', 'forfeit').executeTakeFirstOrThrow();
+      let restore: LedgerEntryRow | undefined;
+      const found = await violationsAfter(ctx, async () => {
+        restore = await insertEntry({ client_id: forfeit.client_id, lot_id: forfeit.lot_id, kind: 'restore', booking_id: h.bookings.completed!, resolves_id: forfeit.id });
+      });
+      expect(found).toEqual([`entry ${restore!.id} (restore) names another booking than the forfeit ${forfeit.id} it resolves`]);
+    });
+
+    it('reports a booking named by an entry that moves no booking’s credits, and a hold that names none', async () => {
+      let adjust: LedgerEntryRow | undefined;
+      let hold: LedgerEntryRow | undefined;
+      const found = await violationsAfter(ctx, async () => {
+        adjust = await insertEntry({ client_id: clientId(1), lot_id: h.lots.c2Grant, kind: 'adjust', booking_id: h.bookings.onBehalf! });
+        hold = await insertEntry({ client_id: clientId(1), lot_id: h.lots.c2Grant, kind: 'hold' });
+      });
+      expect(found.sort()).toEqual([`entry ${adjust!.id} (adjust) names booking ${h.bookings.onBehalf}: only holds and their resolutions do`, `hold ${hold!.id} has no booking`].sort());
+    });
+  });
+
+  describe('entries are well formed', () => {
+    it('reports an entry of an unknown kind, and one that moves no credit', async () => {
+      let unknown: LedgerEntryRow | undefined;
+      let empty: LedgerEntryRow | undefined;
+      const found = await violationsAfter(ctx, async () => {
+        unknown = await insertEntry({ client_id: clientId(1), lot_id: h.lots.c2Grant, kind: 'gift' as LedgerEntryRow['kind'] });
+        empty = await insertEntry({ client_id: clientId(1), lot_id: h.lots.c2Grant, kind: 'adjust', amount: 0 });
+      });
+      expect(found.sort()).toEqual([`entry ${unknown!.id} has unknown kind gift`, `entry ${empty!.id} (adjust) moves 0 credit(s): an adjustment moves a non-zero amount`].sort());
+    });
+  });
+
   describe('(f) a client is in one session at a time', () => {
     it('reports a client holding two seats of one group session', async () => {
       const start = freeStart();
