@@ -229,14 +229,35 @@ const expiryDates: Check = async (q) => {
   );
 };
 
-/** A paid (or refunded) purchase granted exactly one lot; a pending or failed one none. */
+/**
+ * A paid (or refunded) purchase granted exactly one lot, to its own client, for its own package;
+ * every lot was created by exactly one grant. The purchase does not record how many credits it
+ * bought and a package's credits may be edited since, so the amount itself is not compared.
+ */
 const purchases: Check = async (q) => {
   const lotCount = await rows(q, sql<{ id: string; status: string; lots: number }>`
     select p.id, p.status, count(l.id) as lots from purchases p left join lots l on l.purchase_id = p.id
     group by p.id, p.status
     having (p.status in ('paid', 'refunded') and count(l.id) <> 1) or (p.status not in ('paid', 'refunded') and count(l.id) <> 0)
     order by p.id`);
-  return lotCount.map((p) => (p.status === 'paid' || p.status === 'refunded' ? `purchase ${p.id} (${p.status}) granted ${p.lots} lots` : `purchase ${p.id} (${p.status}) granted a lot`));
+  const owner = await rows(q, sql<{ id: string; lot_id: string; client_id: string; lot_client_id: string; package_id: string; lot_package_id: string | null; same_practice: number }>`
+    select p.id, l.id as lot_id, p.client_id, l.client_id as lot_client_id, p.package_id, l.package_id as lot_package_id,
+      case when l.practice_id = p.practice_id then 1 else 0 end as same_practice
+    from purchases p join lots l on l.purchase_id = p.id
+    where l.practice_id <> p.practice_id or l.client_id <> p.client_id or l.package_id is distinct from p.package_id
+    order by p.id`);
+  const grants = await rows(q, sql<{ id: string; grants: number }>`
+    select l.id, count(g.id) as grants from lots l left join ledger_entries g on g.lot_id = l.id and g.kind = 'grant'
+    group by l.id having count(g.id) <> 1 order by l.id`);
+  return [
+    ...lotCount.map((p) => (p.status === 'paid' || p.status === 'refunded' ? `purchase ${p.id} (${p.status}) granted ${p.lots} lots` : `purchase ${p.id} (${p.status}) granted a lot`)),
+    ...owner.map((p) => {
+      if (!p.same_practice) return `lot ${p.lot_id} of purchase ${p.id} belongs to another practice than the purchase`;
+      if (p.lot_client_id !== p.client_id) return `lot ${p.lot_id} of purchase ${p.id} was granted to client ${p.lot_client_id}, not to the buyer ${p.client_id}`;
+      return `lot ${p.lot_id} of purchase ${p.id} is of package ${p.lot_package_id ?? 'none'}, not of the package bought ${p.package_id}`;
+    }),
+    ...grants.map((l) => `lot ${l.id} has ${l.grants} grant entries (every lot is created by one)`),
+  ];
 };
 
 /** Fees exist only on late-cancelled and no-show bookings, and belong to the booking's client. */

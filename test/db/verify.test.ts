@@ -425,6 +425,46 @@ describeEachDialect('verify', (ctx) => {
     });
   });
 
+  describe('(e) a purchase’s lot is granted once, to the buyer, for the package bought', () => {
+    async function insertPurchase(client: string) {
+      const id = randomUUID();
+      const now = ctx.clock.now().toISOString();
+      await ctx.db.kysely.insertInto('purchases').values({ id, practice_id: practiceId(), client_id: client, package_id: h.setup.pkg.id, status: 'paid', provider: 'manual', amount: 40000, currency: 'USD', payment_ref: `test_${id}`, created_at: now, paid_at: now }).execute();
+      return id;
+    }
+    async function insertLot(client: string, purchaseId: string, packageId: string | null) {
+      const id = randomUUID();
+      await ctx.db.kysely.insertInto('lots').values({ id, practice_id: practiceId(), client_id: client, package_id: packageId, package_name: '5 sessions', purchase_id: purchaseId, service_ids_json: null, expires_at: null, created_at: ctx.clock.now().toISOString() }).execute();
+      await insertEntry({ client_id: client, lot_id: id, kind: 'grant', amount: 5 });
+      return id;
+    }
+
+    it('reports a purchase whose lot went to another client', async () => {
+      let purchase = '';
+      let lot = '';
+      const found = await violationsAfter(ctx, async () => {
+        purchase = await insertPurchase(clientId(2));
+        lot = await insertLot(clientId(1), purchase, h.setup.pkg.id);
+      });
+      expect(found).toEqual([`lot ${lot} of purchase ${purchase} was granted to client ${clientId(1)}, not to the buyer ${clientId(2)}`]);
+    });
+
+    it('reports a purchase whose lot is not of the package bought', async () => {
+      let purchase = '';
+      let lot = '';
+      const found = await violationsAfter(ctx, async () => {
+        purchase = await insertPurchase(clientId(2));
+        lot = await insertLot(clientId(2), purchase, null);
+      });
+      expect(found).toEqual([`lot ${lot} of purchase ${purchase} is of package none, not of the package bought ${h.setup.pkg.id}`]);
+    });
+
+    it('reports a purchase’s lot granted a second time', async () => {
+      const found = await violationsAfter(ctx, () => insertEntry({ client_id: clientId(0), lot_id: h.lots.c1Purchase, kind: 'grant', amount: 5 }));
+      expect(found).toEqual([`lot ${h.lots.c1Purchase} has 2 grant entries (every lot is created by one)`]);
+    });
+  });
+
   describe('(f) a client is in one session at a time', () => {
     it('reports a client holding two seats of one group session', async () => {
       const start = freeStart();
