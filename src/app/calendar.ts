@@ -3,13 +3,11 @@ import type { Trx } from '../db/create-db.js';
 import type { PracticeRow, Schema, ServiceRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { iso, MINUTE_MS } from '../domain/instants.js';
-import type { Availability, BusyBooking, SlotQuery, SlotRules } from '../domain/slots.js';
+import { OCCUPYING_STATUSES, type Availability, type BusyBooking, type SlotQuery, type SlotRules } from '../domain/slots.js';
 import { loadBlocks } from './external-calendars.js';
 
 type Reader = Kysely<Schema> | Trx;
 
-/** Statuses whose time stays taken in the calendar. */
-export const OCCUPYING_STATUSES = ['confirmed', 'pending_payment', 'completed', 'no_show'] as const;
 /** Longest buffer: bookings this far outside a range can still reach into it. */
 const BUFFER_REACH_MS = 720 * MINUTE_MS;
 

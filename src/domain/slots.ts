@@ -19,7 +19,13 @@ export interface SlotRules {
   durationMinutes: number; bufferBeforeMinutes: number; bufferAfterMinutes: number;
   minNoticeMinutes: number; maxAdvanceDays: number; slotStepMinutes: number; capacity: number;
 }
-/** A confirmed booking already in the calendar (any service). */
+/**
+ * Booking statuses whose time stays taken in the calendar: the slot engine is given every booking
+ * in one of these, and verify checks that no two of them overlap.
+ */
+export const OCCUPYING_STATUSES = ['confirmed', 'pending_payment', 'completed', 'no_show'] as const;
+
+/** A booking already in the calendar (any service, any of OCCUPYING_STATUSES). */
 export interface BusyBooking { serviceId: string; start: number; end: number; bufferBeforeMinutes: number; bufferAfterMinutes: number }
 /**
  * An offered start and the session a seat there gets: [start, end) with these buffers. A start that
