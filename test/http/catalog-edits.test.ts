@@ -197,6 +197,20 @@ describeEachDialect('catalog edits against what is sold and booked', (ctx) => {
       expect(moved.json().booking).toMatchObject({ start: THU_10, end: THU_11 });
     });
 
+    it('refuses to move a booking where its own after-buffer would overlap a session, after the service lost its buffer', async () => {
+      const setup = await setUpPractice(ctx, { service: { bufferAfterMinutes: 60 } });
+      const practitioner = as(ctx, setup.practitioner.headers);
+      const a = await clientWithCredits(ctx, setup);
+      const b = await clientWithCredits(ctx, setup);
+      const booked = await a.call('POST', '/me/bookings', { serviceId: setup.service.id, start: '2026-03-05T15:00:00.000Z' });
+      expectOk(booked, 201);
+      expectOk(await practitioner('PATCH', `/services/${setup.service.id}`, { bufferAfterMinutes: 0 }));
+      expectOk(await b.call('POST', '/me/bookings', { serviceId: setup.service.id, start: '2026-03-05T12:00:00.000Z' }), 201);
+
+      // 11:00–12:00 with its own 60-minute after-buffer would run into b's 12:00 session.
+      expectProblem(await a.call('POST', `/me/bookings/${booked.json().booking.id}/reschedule`, { start: '2026-03-05T11:00:00.000Z' }), 409, 'slot_unavailable');
+    });
+
     it('gives a new seat of a group slot the end of the seats already booked there, after the service became longer', async () => {
       const setup = await setUpPractice(ctx, { service: { capacity: 3 } });
       const practitioner = as(ctx, setup.practitioner.headers);
