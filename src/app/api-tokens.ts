@@ -1,7 +1,7 @@
 import type { Db } from '../db/create-db.js';
 import { DomainError } from '../domain/errors.js';
 import { iso } from '../domain/instants.js';
-import { newId, newSecret, sha256 } from './security.js';
+import { newId, newSecret, sha256 } from '../lib/ids.js';
 
 type Practitioner = { practiceId: string; userId: string };
 

@@ -8,7 +8,7 @@ import { clientLots, creditsAsOf, lotStates, serviceCreditsAsOf, withHolds } fro
 import { activeService, slotQueryFor } from './calendar.js';
 import { appendEntries, type Actor } from './ledger-writes.js';
 import { notifyBooked, type MailSettings } from './notify.js';
-import { newId } from './security.js';
+import { newId } from '../lib/ids.js';
 import { money, packageView, practicePolicy, serviceOverride } from './views.js';
 import { effectivePolicy, type Money } from '../domain/policy.js';
 import { money as formatMoney } from '../mail/format.js';

@@ -1,7 +1,7 @@
 import type { Db } from '../db/create-db.js';
 import { iso } from '../domain/instants.js';
 import { bookingFeed } from '../mail/ics.js';
-import { newSecret, sha256 } from './security.js';
+import { newSecret, sha256 } from '../lib/ids.js';
 
 /** A feed lists at most this many upcoming sessions. */
 export const FEED_EVENTS_MAX = 2_000;

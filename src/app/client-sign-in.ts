@@ -8,7 +8,7 @@ import { enqueueMail } from '../mail/outbox.js';
 import { newClient } from './clients.js';
 import { authBuckets, type AuthLimits } from './log-in.js';
 import { reserve, type RateBucket } from './rate-limit.js';
-import { newId, sixDigitCode } from './security.js';
+import { newId, sixDigitCode } from '../lib/ids.js';
 import { startSession } from './sessions.js';
 
 export const LOGIN_CODE_TTL_MS = 10 * MINUTE_MS;

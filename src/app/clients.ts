@@ -6,7 +6,7 @@ import { DAY_MS, iso } from '../domain/instants.js';
 import { clientSearchText, LIKE_ESCAPE, searchPattern } from '../domain/search-text.js';
 import { creditsAsOf, lotsOfClients, type LotBalance } from './balances.js';
 import { isUniqueViolation } from './db-errors.js';
-import { newId } from './security.js';
+import { newId } from '../lib/ids.js';
 import { offsetOf, offsetPage } from './offset-cursor.js';
 
 export const CLIENTS_PAGE_DEFAULT = 50;

@@ -5,9 +5,9 @@ import type { Db, Trx } from '../db/create-db.js';
 import type { ExternalCalendarRow, Schema } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { DAY_MS, iso, MINUTE_MS } from '../domain/instants.js';
-import { enqueueJob } from '../jobs/queue.js';
+import { enqueueJob } from './schedule-job.js';
 import { isUniqueViolation } from './db-errors.js';
-import { newId } from './security.js';
+import { newId } from '../lib/ids.js';
 import { validation } from './field-errors.js';
 
 type Reader = Kysely<Schema> | Trx;

@@ -1,7 +1,7 @@
 import type { Trx } from '../db/create-db.js';
 import type { LedgerEntryRow } from '../db/schema.js';
 import { iso } from '../domain/instants.js';
-import { newId } from './security.js';
+import { newId } from '../lib/ids.js';
 
 export interface Actor {
   kind: 'practitioner' | 'client' | 'system';

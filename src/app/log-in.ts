@@ -1,7 +1,8 @@
 import type { Db } from '../db/create-db.js';
 import { DomainError } from '../domain/errors.js';
 import { reserve, type RateBucket } from './rate-limit.js';
-import { sha256, verifyAgainstDummy, verifyPassword } from './security.js';
+import { verifyAgainstDummy, verifyPassword } from './security.js';
+import { sha256 } from '../lib/ids.js';
 import { startSession } from './sessions.js';
 
 export interface AuthLimits {

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import type { Db, Trx } from '../db/create-db.js';
 import type { BookingRow, LotRow, PracticeRow, PurchaseRow, ServiceRow } from '../db/schema.js';
 import { DAY_MS, HOUR_MS } from '../domain/instants.js';
-import { enqueueJob } from '../jobs/queue.js';
+import { enqueueJob } from './schedule-job.js';
 import type { MailContent } from '../mail/format.js';
 import { bookingInvite, type CalendarEvent, type Person } from '../mail/ics.js';
 import { enqueueMail } from '../mail/outbox.js';

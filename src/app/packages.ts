@@ -6,7 +6,7 @@ import { iso } from '../domain/instants.js';
 import type { Money } from '../domain/policy.js';
 import { currencyErrors, throwIfAny, type FieldError } from './field-errors.js';
 import { paginate, type Page, type PageRequest } from './pagination.js';
-import { newId } from './security.js';
+import { newId } from '../lib/ids.js';
 import { getPractice } from './update-practice.js';
 
 export const PACKAGE_CREDITS_MIN = 1;

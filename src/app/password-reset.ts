@@ -3,7 +3,8 @@ import { HOUR_MS, iso } from '../domain/instants.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { reserve } from './rate-limit.js';
 import { authBuckets, type AuthLimits } from './log-in.js';
-import { hashPassword, newSecret, sha256 } from './security.js';
+import { hashPassword } from './security.js';
+import { newSecret, sha256 } from '../lib/ids.js';
 import { validation } from './field-errors.js';
 
 export const PASSWORD_RESET_TTL_MS = HOUR_MS;

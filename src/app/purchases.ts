@@ -6,7 +6,7 @@ import { lotExpiresAt } from '../domain/lots.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import { appendEntries, type Actor } from './ledger-writes.js';
 import { notifyPurchased, scheduleExpiryWarning } from './notify.js';
-import { newId } from './security.js';
+import { newId } from '../lib/ids.js';
 
 type Owner = { practiceId: string; clientId: string };
 

@@ -7,7 +7,7 @@ import type { Money } from '../domain/policy.js';
 import { currencyErrors, throwIfAny } from './field-errors.js';
 import { mergePatch } from './merge-patch.js';
 import { paginate, type Page, type PageRequest } from './pagination.js';
-import { newId } from './security.js';
+import { newId } from '../lib/ids.js';
 import { getPractice, type PolicyPatch } from './update-practice.js';
 import { serviceOverride } from './views.js';
 

@@ -1,6 +1,6 @@
 import type { Db, Trx } from '../db/create-db.js';
 import { DAY_MS, iso } from '../domain/instants.js';
-import { newSecret, sha256 } from './security.js';
+import { newSecret, sha256 } from '../lib/ids.js';
 
 export const SESSION_TTL_DAYS = 30;
 

@@ -14,7 +14,7 @@ import {
 } from '../domain/policy.js';
 import { appendEntries, openHolds, type Actor } from './ledger-writes.js';
 import { notifyCancelled } from './notify.js';
-import { newId } from './security.js';
+import { newId } from '../lib/ids.js';
 import { practicePolicy, serviceOverride } from './views.js';
 
 export interface BookingScope {

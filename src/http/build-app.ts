@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Clock } from '../clock.js';
-import type { Config } from '../config.js';
-import type { Db } from '../db/create-db.js';
+import type { AppDeps } from '../deps.js';
 import { registerProblemDetails, sendProblem } from './plugins/problem-details.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { validatorCompiler } from './validation.js';
@@ -28,14 +26,6 @@ const REQUEST_ID_PATTERN = /^[\w.:-]{1,100}$/;
 
 export type App = FastifyInstance;
 
-export interface AppDeps {
-  config: Config;
-  db: Db;
-  clock: Clock;
-  mail: MailDelivery;
-  /** The provider purchases go through; null when none can take them. */
-  payments: PaymentProvider | null;
-}
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -4,7 +4,7 @@ import { isUniqueViolation } from '../app/db-errors.js';
 import type { Trx } from '../db/create-db.js';
 import { DomainError } from '../domain/errors.js';
 import { iso } from '../domain/instants.js';
-import type { AppDeps } from './build-app.js';
+import type { AppDeps } from '../deps.js';
 import { problemBody } from './plugins/problem-details.js';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from './schemas.js';
 

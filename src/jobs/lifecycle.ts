@@ -1,4 +1,4 @@
-import type { AppDeps } from '../http/build-app.js';
+import type { AppDeps } from '../deps.js';
 import { iso, MINUTE_MS } from '../domain/instants.js';
 import { clientLots, ownersOfExpiredCredits } from '../app/balances.js';
 import { appendEntries } from '../app/ledger-writes.js';

@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
-import type { Db, Trx } from '../db/create-db.js';
+import type { Db } from '../db/create-db.js';
 import type { JobRow } from '../db/schema.js';
 import { iso } from '../domain/instants.js';
-import { newId } from '../app/security.js';
 import { retryDelayMs } from '../domain/retry.js';
 
 export const JOB_ATTEMPTS_MAX = 8;
@@ -10,27 +9,6 @@ export const JOB_ATTEMPTS_MAX = 8;
 export const RECURRING_RETRY_MAX_MS = 5 * 60_000;
 /** While one process runs a job, others leave it alone for this long. */
 export const JOB_LEASE_MS = 5 * 60_000;
-
-/** Schedules a job in the caller's transaction; a job with the same dedupe key is not scheduled twice. */
-export async function enqueueJob(trx: Trx, job: { kind: string; runAt: Date; payload?: unknown; dedupeKey?: string }, now: Date): Promise<void> {
-  await trx
-    .insertInto('jobs')
-    .values({
-      id: newId(),
-      kind: job.kind,
-      payload_json: JSON.stringify(job.payload ?? {}),
-      dedupe_key: job.dedupeKey ?? null,
-      run_at: iso(job.runAt),
-      status: 'pending',
-      attempts: 0,
-      locked_until: null,
-      last_error: null,
-      consecutive_failures: 0,
-      created_at: iso(now),
-    })
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .execute();
-}
 
 /**
  * Claims due jobs for this process: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two processes never

@@ -1,7 +1,8 @@
-import type { AppDeps } from '../http/build-app.js';
+import type { AppDeps } from '../deps.js';
 import type { Trx } from '../db/create-db.js';
 import { MINUTE_MS } from '../domain/instants.js';
-import { claimDueJobs, enqueueJob, failJob, finishJob } from './queue.js';
+import { enqueueJob } from '../app/schedule-job.js';
+import { claimDueJobs, failJob, finishJob } from './queue.js';
 import { completeEndedSessions, expireLots } from './lifecycle.js';
 import { cleanUp, CLEANUP_EVERY_MS } from './cleanup.js';
 import { EXPIRY_WARNING_JOB, mailExpiryWarning, mailReminder, REMINDER_JOB } from '../app/notify.js';

@@ -1,6 +1,6 @@
 import type { Trx } from '../db/create-db.js';
 import { iso } from '../domain/instants.js';
-import { newId } from '../app/security.js';
+import { newId } from '../lib/ids.js';
 
 export interface OutgoingMail {
   practiceId: string | null;

@@ -5,7 +5,7 @@ import { createDb, type Db } from '../../src/db/create-db.js';
 import { findViolations } from '../../src/db/verify.js';
 import { buildApp, type App } from '../../src/http/build-app.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
-import { enqueueJob } from '../../src/jobs/queue.js';
+import { enqueueJob } from '../../src/app/schedule-job.js';
 import { DIALECTS, openTestDb } from '../support/databases.js';
 import type { TestContext } from '../support/app.js';
 import { setUpPractice, signInClient, slotStarts } from '../support/scenario.js';

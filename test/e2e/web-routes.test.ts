@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppDeps } from '../../src/http/build-app.js';
+import type { AppDeps } from '../../src/deps.js';
 import { registerProblemDetails } from '../../src/http/plugins/problem-details.js';
 import { webRoutes } from '../../src/http/routes/web.js';
 

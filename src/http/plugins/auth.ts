@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import type { Config } from '../../config.js';
 import { callerFromApiToken, callerFromSession, SESSION_TTL_DAYS, type Caller } from '../../app/sessions.js';
 import { DomainError } from '../../domain/errors.js';
-import type { AppDeps } from '../build-app.js';
+import type { AppDeps } from '../../deps.js';
 
 export const PRACTITIONER_COOKIE = 'tb_session';
 export const CLIENT_COOKIE = 'tb_client';

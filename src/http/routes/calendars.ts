@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { feedUrl, renderFeed, revokeFeed, rotateFeed } from '../../app/calendar-feed.js';
 import { addExternalCalendar, externalCalendarView, listExternalCalendars, removeExternalCalendar, URL_LENGTH_MAX } from '../../app/external-calendars.js';
 import { DomainError } from '../../domain/errors.js';
-import type { AppDeps } from '../build-app.js';
+import type { AppDeps } from '../../deps.js';
 import { runIdempotent } from '../idempotency.js';
 import { practitionerOf, requireCaller } from '../plugins/auth.js';
 import { Body, Collection, IdParams, Nullable, problemResponses } from '../schemas.js';

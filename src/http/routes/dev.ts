@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppDeps } from '../build-app.js';
+import type { AppDeps } from '../../deps.js';
 import { Email, PAGE_LIMIT_MAX, problemResponses } from '../schemas.js';
 import { sendProblem } from '../plugins/problem-details.js';
 

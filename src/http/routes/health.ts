@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppDeps } from '../build-app.js';
+import type { AppDeps } from '../../deps.js';
 import { problemResponses } from '../schemas.js';
 import { jobHealth, type JobHealth } from '../../jobs/queue.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../build-app.js';
+import type { AppDeps } from '../../deps.js';
 
 /**
  * The web app (React SPA built by Vite into web/dist), served by the same server.

@@ -9,7 +9,7 @@ import { previewCancellation, settleBooking } from '../../../app/settle-booking.
 import { bookingView, clientView, feeView, lotView, purchaseView } from '../../../app/views.js';
 import { DomainError } from '../../../domain/errors.js';
 import { coverage } from '../../../domain/lots.js';
-import type { AppDeps } from '../../build-app.js';
+import type { AppDeps } from '../../../deps.js';
 import { runIdempotent } from '../../idempotency.js';
 import { Booking, Cancellation, Client, Credits, Fee, Lot, Purchase } from '../../objects.js';
 import { CLIENT_COOKIE, clearSessionCookie, clientOf, requireCaller, sessionSecretsOf } from '../../plugins/auth.js';

@@ -6,7 +6,7 @@ import { confirmPasswordReset, requestPasswordReset } from '../../../app/passwor
 import { endSession } from '../../../app/sessions.js';
 import { signUp } from '../../../app/sign-up.js';
 import { practiceView, userView } from '../../../app/views.js';
-import type { AppDeps } from '../../build-app.js';
+import type { AppDeps } from '../../../deps.js';
 import { Practice, User } from '../../objects.js';
 import { clearSessionCookie, PRACTITIONER_COOKIE, practitionerOf, requireCaller, sessionSecretsOf, setSessionCookie } from '../../plugins/auth.js';
 import { Body, Email, IdParams, Name, problemResponses } from '../../schemas.js';

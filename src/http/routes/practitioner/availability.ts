@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { getAvailability, setAvailability } from '../../../app/set-availability.js';
-import type { AppDeps } from '../../build-app.js';
+import type { AppDeps } from '../../../deps.js';
 import { Availability } from '../../objects.js';
 import { practitionerOf } from '../../plugins/auth.js';
 import { problemResponses } from '../../schemas.js';

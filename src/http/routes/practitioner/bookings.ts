@@ -6,7 +6,7 @@ import { clientOfPractice, resolveFee, waiveBooking } from '../../../app/practit
 import { rescheduleBooking } from '../../../app/reschedule-booking.js';
 import { settleBooking } from '../../../app/settle-booking.js';
 import { bookingView, feeView, ledgerEntryView } from '../../../app/views.js';
-import type { AppDeps } from '../../build-app.js';
+import type { AppDeps } from '../../../deps.js';
 import { runIdempotent } from '../../idempotency.js';
 import { Booking, BookingStatus, Cancellation, Credits, Fee, LedgerEntry } from '../../objects.js';
 import { practitionerOf, requireCaller } from '../../plugins/auth.js';

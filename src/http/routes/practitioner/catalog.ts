@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppDeps } from '../../build-app.js';
+import type { AppDeps } from '../../../deps.js';
 import { requireCaller } from '../../plugins/auth.js';
 import { availabilityRoutes } from './availability.js';
 import { packageRoutes } from './packages.js';

@@ -7,7 +7,7 @@ import { adjustLot, clientOfPractice, grantCredits } from '../../../app/practiti
 import { bookingWithReasonView, clientView, feeView, ledgerEntryView, lotView, purchaseView } from '../../../app/views.js';
 import { CREDITS_MAX } from '../../../domain/ledger.js';
 import { VALIDITY_DAYS_MAX } from '../../../domain/lots.js';
-import type { AppDeps } from '../../build-app.js';
+import type { AppDeps } from '../../../deps.js';
 import { runIdempotent } from '../../idempotency.js';
 import { BookingWithReason, Client, Fee, LedgerEntry, Lot, Purchase } from '../../objects.js';
 import { practitionerOf, requireCaller } from '../../plugins/auth.js';

@@ -12,7 +12,7 @@ import {
   VALIDITY_DAYS_MIN,
 } from '../../../app/packages.js';
 import { packageView } from '../../../app/views.js';
-import type { AppDeps } from '../../build-app.js';
+import type { AppDeps } from '../../../deps.js';
 import { Package } from '../../objects.js';
 import { practitionerOf } from '../../plugins/auth.js';
 import { Body, Collection, Id, IdParams, Money, Name, Nullable, PageQuery, problemResponses } from '../../schemas.js';

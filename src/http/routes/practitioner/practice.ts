@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { getPractice, updatePractice } from '../../../app/update-practice.js';
 import { practiceView } from '../../../app/views.js';
-import type { AppDeps } from '../../build-app.js';
+import type { AppDeps } from '../../../deps.js';
 import { Practice, PolicyInput } from '../../objects.js';
 import { practitionerOf } from '../../plugins/auth.js';
 import { Body, Name, problemResponses } from '../../schemas.js';

@@ -18,7 +18,7 @@ import {
   updateService,
 } from '../../../app/services.js';
 import { serviceView } from '../../../app/views.js';
-import type { AppDeps } from '../../build-app.js';
+import type { AppDeps } from '../../../deps.js';
 import { Service, WINDOW_HOURS_MAX } from '../../objects.js';
 import { practitionerOf } from '../../plugins/auth.js';
 import { Body, Collection, IdParams, Money, Name, Nullable, PageQuery, problemResponses, TEXT_LENGTH_MAX } from '../../schemas.js';

@@ -7,7 +7,7 @@ import { balanceOf } from '../../../app/balances.js';
 import { clientView, packageView, practiceView, serviceView } from '../../../app/views.js';
 import { iso } from '../../../domain/instants.js';
 import { listSlots, SLOT_QUERY_DAYS_MAX } from '../../../domain/slots.js';
-import type { AppDeps } from '../../build-app.js';
+import type { AppDeps } from '../../../deps.js';
 import { Client, Package, Policy, Service } from '../../objects.js';
 import { CLIENT_COOKIE, setSessionCookie } from '../../plugins/auth.js';
 import { endSession } from '../../../app/sessions.js';
