@@ -190,7 +190,7 @@ export async function notifyCancelled(
 }
 
 /** The receipt of a confirmed purchase. */
-export async function notifyPurchased(trx: Trx, purchase: PurchaseRow, lot: LotRow, credits: number, now: Date): Promise<void> {
+export async function notifyPurchased(trx: Trx, purchase: PurchaseRow, lot: LotRow, credits: number, now: Date, charge: string | null = null): Promise<void> {
   const practice = await trx.selectFrom('practices').selectAll().where('id', '=', purchase.practice_id).executeTakeFirstOrThrow();
   const client = await trx.selectFrom('clients').select(['name', 'email']).where('id', '=', purchase.client_id).executeTakeFirstOrThrow();
   const content = templates.receipt({
@@ -203,6 +203,7 @@ export async function notifyPurchased(trx: Trx, purchase: PurchaseRow, lot: LotR
     paidAtMs: now.getTime(),
     expiresAtMs: lot.expires_at === null ? null : Date.parse(lot.expires_at),
     purchaseId: purchase.id,
+    charge,
   });
   await send(trx, practice.id, [{ to: client.email, content }], now);
 }

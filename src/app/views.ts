@@ -21,6 +21,7 @@ export function practiceView(practice: PracticeRow) {
     timeZone: practice.time_zone,
     currency: practice.currency,
     policy: practicePolicy(practice),
+    stripeAccountId: practice.stripe_account_id ?? null,
   };
 }
 
@@ -109,6 +110,7 @@ export function purchaseView(purchase: PurchaseRow) {
     status: purchase.status,
     provider: purchase.provider,
     amount: { amount: purchase.amount, currency: purchase.currency },
+    refundedAmount: purchase.refunded_amount ? { amount: purchase.refunded_amount, currency: purchase.currency } : null,
     createdAt: purchase.created_at,
   };
 }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { clientLots, lotStates, totalCredits } from '../../../app/balances.js';
 import { bookSession } from '../../../app/book-session.js';
 import { purchasePackage } from '../../../app/purchases.js';
+import { openCheckout } from '../../../app/checkouts.js';
 import { rescheduleBooking } from '../../../app/reschedule-booking.js';
 import { endSession } from '../../../app/sessions.js';
 import { previewCancellation, settleBooking } from '../../../app/settle-booking.js';
@@ -22,6 +23,12 @@ const tags = ['client'];
 export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   app.addHook('preHandler', requireCaller('client', deps));
   const actorOf = (clientId: string) => ({ kind: 'client' as const, id: clientId });
+  /** The Checkout URL of what was just bought or booked, opening the Checkout if need be; null without Stripe. */
+  const checkoutUrlFor = async (column: 'purchase_id' | 'booking_id', id: string): Promise<string | null> => {
+    if (deps.payments?.name !== 'stripe') return null;
+    const checkout = await deps.db.kysely.selectFrom('stripe_checkouts').select('id').where(column, '=', id).executeTakeFirst();
+    return checkout ? openCheckout(deps.db, deps.payments.gateway, checkout.id) : null;
+  };
 
   app.post('/me/logout', { schema: { tags, summary: 'End the client session', response: { 204: Type.Null(), ...problemResponses } } }, async (request, reply) => {
     const secret = request.cookies[CLIENT_COOKIE] ?? /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
@@ -153,10 +160,21 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
     },
     async (request, reply) => {
       const caller = clientOf(request);
-      await runIdempotent(deps, request, reply, async (trx) => {
-        const { purchase, checkoutUrl } = await purchasePackage(trx, deps.payments, { practiceId: caller.practiceId, clientId: caller.clientId }, request.body.packageId, deps.clock.now());
-        return { status: 201, body: { purchase: purchaseView(purchase), checkoutUrl } };
-      }, () => deps.mail.kick());
+      await runIdempotent(
+        deps,
+        request,
+        reply,
+        async (trx) => {
+          const { purchase } = await purchasePackage(trx, deps.payments, { practiceId: caller.practiceId, clientId: caller.clientId }, request.body.packageId, deps.clock.now(), deps.config);
+          return { status: 201, body: { purchase: purchaseView(purchase), checkoutUrl: null } };
+        },
+        () => deps.mail.kick(),
+        // With Stripe: the Checkout is opened once the purchase has committed (and again on a replay, by its idempotency key).
+        async (outcome) => {
+          const body = outcome.body as { purchase: { id: string }; checkoutUrl: string | null };
+          return { status: outcome.status, body: { ...body, checkoutUrl: await checkoutUrlFor('purchase_id', body.purchase.id) } };
+        },
+      );
     },
   );
 
