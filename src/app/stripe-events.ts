@@ -1,6 +1,8 @@
 import type { Db, Trx } from '../db/create-db.js';
 import { iso } from '../domain/instants.js';
-import type { StripeEvent, StripeGateway } from '../payments/stripe.js';
+import { PaymentProviderError, type StripeEvent, type StripeGateway } from '../payments/stripe.js';
+import { DomainError } from '../domain/errors.js';
+import { reconcileChargeRefunds } from './refunds.js';
 import { findCheckout, settleCheckoutPaid, settleCheckoutUnpaid } from './checkouts.js';
 import type { MailSettings } from './notify.js';
 
@@ -50,6 +52,22 @@ export async function handleStripeEvent(deps: Deps, event: StripeEvent, now: Dat
       const status = event.type === 'checkout.session.expired' ? 'expired' : 'failed';
       return act(deps.db, event, checkout.practice_id, async (trx) => {
         await settleCheckoutUnpaid(trx, checkout.id, status);
+        return { refundIds: [] };
+      }, now);
+    }
+    case 'charge.refunded': {
+      const charge = event.object;
+      const paymentIntent = typeof charge.payment_intent === 'string' ? charge.payment_intent : (charge.payment_intent?.id ?? null);
+      const checkout = paymentIntent ? await deps.db.kysely.selectFrom('stripe_checkouts').selectAll().where('payment_intent', '=', paymentIntent).executeTakeFirst() : undefined;
+      if (!checkout) return IGNORED;
+      if (await seen(deps.db, event.id)) return DUPLICATE;
+      // The event's charge does not list its refunds: ask for them (Stripe retries the event if this fails).
+      const refunds = await deps.gateway.refundsOfCharge(String(charge.id), checkout.stripe_account).catch((error: unknown) => {
+        if (error instanceof PaymentProviderError) throw new DomainError('payment_provider_error', error.message);
+        throw error;
+      });
+      return act(deps.db, event, checkout.practice_id, async (trx) => {
+        await reconcileChargeRefunds(deps.db, trx, checkout.id, refunds, now);
         return { refundIds: [] };
       }, now);
     }

@@ -5,6 +5,7 @@ import { claimDueJobs, enqueueJob, failJob, finishJob } from './queue.js';
 import { completeEndedSessions, expireLots } from './lifecycle.js';
 import { EXPIRY_WARNING_JOB, mailExpiryWarning, mailReminder, REMINDER_JOB } from '../app/notify.js';
 import { REFRESH_CALENDAR_JOB, refreshDueCalendars, refreshExternalCalendar } from '../app/external-calendars.js';
+import { refundJob, STRIPE_REFUND_JOB } from '../app/refunds.js';
 
 export const JOB_POLL_MS = 1_000;
 const CLAIM_BATCH = 20;
@@ -27,6 +28,10 @@ const ONE_OFF: Record<string, Handler> = {
   },
   [EXPIRY_WARNING_JOB]: async (deps, payload, now) => {
     await mailExpiryWarning(deps.db, payload as Parameters<typeof mailExpiryWarning>[1], deps.config, now);
+    return null;
+  },
+  [STRIPE_REFUND_JOB]: async (deps, payload, now) => {
+    await refundJob(deps.db, deps.payments?.name === 'stripe' ? deps.payments.gateway : null, payload as { refundId: string }, now);
     return null;
   },
   [REFRESH_CALENDAR_JOB]: async (deps, payload, now) => {

@@ -5,15 +5,9 @@ import { FakeClock } from '../../src/clock.js';
 import { describeEachDialect } from '../support/app.js';
 import { as } from '../support/http.js';
 import { latestMail } from '../support/api.js';
-import { expectInvariants, setUpPractice, signInClient } from '../support/scenario.js';
-import { describeWithStripe, payAndConfirm, sessionOf, type StripeTestContext } from '../support/stripe-app.js';
+import { expectInvariants, setUpPractice } from '../support/scenario.js';
+import { buyer, describeWithStripe, payAndConfirm, sessionOf, type StripeTestContext } from '../support/stripe-app.js';
 import { TEST_SECRET_KEY, TEST_WEBHOOK_SECRET } from '../support/stripe-server.js';
-
-async function buyer(ctx: StripeTestContext, options: Parameters<typeof setUpPractice>[1] = {}) {
-  const setup = await setUpPractice(ctx, options);
-  const client = await signInClient(ctx, setup.practitioner.practice.slug);
-  return { setup, client, me: as(ctx, client.headers), practitioner: as(ctx, setup.practitioner.headers) };
-}
 
 async function lotsOf(ctx: StripeTestContext, purchaseId: string) {
   return ctx.db.kysely.selectFrom('lots').selectAll().where('purchase_id', '=', purchaseId).execute();

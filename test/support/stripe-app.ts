@@ -4,6 +4,8 @@ import { testConfig, type Config } from '../../src/config.js';
 import { buildApp } from '../../src/http/build-app.js';
 import { TEST_START, type TestContext } from './app.js';
 import { DIALECTS, openTestDb } from './databases.js';
+import { as } from './http.js';
+import { setUpPractice, signInClient } from './scenario.js';
 import { startStripeServer, TEST_SECRET_KEY, TEST_WEBHOOK_SECRET, type FakeSession, type StripeServer } from './stripe-server.js';
 
 export interface StripeTestContext extends TestContext {
@@ -54,4 +56,20 @@ export async function payAndConfirm(ctx: StripeTestContext, checkoutUrl: string)
   const delivered = await ctx.stripe.deliver(ctx.app, ctx.stripe.event('checkout.session.completed', session));
   if (delivered.statusCode !== 200) throw new Error(`webhook answered ${delivered.statusCode}: ${JSON.stringify(delivered.body)}`);
   return session;
+}
+
+/** A practice with a 5-session package ($400), and a signed-in client: callers for both. */
+export async function buyer(ctx: StripeTestContext, options: Parameters<typeof setUpPractice>[1] = {}) {
+  const setup = await setUpPractice(ctx, options);
+  const client = await signInClient(ctx, setup.practitioner.practice.slug);
+  return { setup, client, me: as(ctx, client.headers), practitioner: as(ctx, setup.practitioner.headers) };
+}
+
+/** The client buys the package through Checkout and pays; the webhook has granted the lot. */
+export async function boughtThroughStripe(ctx: StripeTestContext, options: Parameters<typeof setUpPractice>[1] = {}) {
+  const parties = await buyer(ctx, options);
+  const res = await parties.me('POST', '/me/purchases', { packageId: parties.setup.pkg.id });
+  if (res.statusCode !== 201) throw new Error(`purchase: ${res.statusCode} ${res.body}`);
+  const session = await payAndConfirm(ctx, res.json().checkoutUrl);
+  return { ...parties, purchase: res.json().purchase as { id: string }, session, charge: ctx.stripe.chargeOf(session.id) };
 }

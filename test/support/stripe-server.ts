@@ -97,6 +97,8 @@ export interface StripeServer {
   requestsTo(path: string | RegExp, method?: string): RecordedRequest[];
   /** The next matching request is answered with this error instead (then the server answers normally again). */
   failNext(path: string | RegExp, status: number, error?: { type?: string; message?: string; code?: string }): void;
+  /** The next `times` matching requests are carried out, but their answers are lost (a 500 instead). */
+  loseAnswers(path: string | RegExp, times: number): void;
   /** Connected accounts whose `charges_enabled` is false. */
   readonly chargesDisabled: Set<string>;
   /** The customer pays: the session completes with a payment intent and a charge (`async`: paid later, by `settleAsync`). */
@@ -134,6 +136,7 @@ export async function startStripeServer(options: { now?: () => number } = {}): P
   const idempotent = new Map<string, { status: number; body: unknown }>();
   const failures: { path: string | RegExp; status: number; error: { type?: string; message?: string; code?: string } }[] = [];
   const chargesDisabled = new Set<string>();
+  const lost: { path: string | RegExp; times: number }[] = [];
   let counter = 0;
   const nextId = (prefix: string) => `${prefix}_${(++counter).toString(36).padStart(6, '0')}${Math.random().toString(36).slice(2, 10)}`;
   let base = '';
@@ -290,6 +293,11 @@ export async function startStripeServer(options: { now?: () => number } = {}): P
           // Stripe keeps the first answer of a key (errors of a bad request included) for 24 h.
           if (method === 'POST' && idempotencyKey && result.status < 500) idempotent.set(`${stripeAccount}:${idempotencyKey}`, result);
         }
+        const lose = lost.find((l) => l.times > 0 && matches(l.path, url.pathname));
+        if (lose) {
+          lose.times--;
+          result = stripeError(500, 'the answer was lost on the way', 'api_error');
+        }
         res.writeHead(result.status, { 'content-type': 'application/json', 'request-id': nextId('req') }).end(JSON.stringify(result.body));
       })().catch((error) => {
         res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'api_error', message: String(error) } }));
@@ -326,6 +334,7 @@ export async function startStripeServer(options: { now?: () => number } = {}): P
     onPay: null,
     requestsTo: (path, method) => requests.filter((r) => matches(path, r.path) && (!method || r.method === method)),
     failNext: (path, status, error = {}) => void failures.push({ path, status, error }),
+    loseAnswers: (path, times) => void lost.push({ path, times }),
     pay(id, opts = {}) {
       const s = session(id);
       if (s.status !== 'open') throw new Error(`session ${id} is ${s.status}`);

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { handleStripeEvent } from '../../app/stripe-events.js';
+import { processRefund } from '../../app/refunds.js';
 import { DomainError } from '../../domain/errors.js';
 import { WebhookSignatureError, type StripeGateway } from '../../payments/stripe.js';
 import type { AppDeps } from '../build-app.js';
@@ -39,6 +40,11 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; gateway: 
       }
       const result = await handleStripeEvent({ db: deps.db, gateway, settings: deps.config }, event, now);
       deps.mail.kick();
+      // Refunds the event decided (a payment nothing could take any more): made now, else by their job.
+      for (const id of result.refundIds) {
+        await processRefund(deps.db, gateway, id, now).catch((error: unknown) => request.log.warn({ err: error, refundId: id }, 'refund not made yet; its job retries'));
+      }
+      if (result.refundIds.length > 0) deps.mail.kick();
       request.log.info({ eventId: event.id, type: event.type, outcome: result.outcome }, 'stripe event');
       return { received: true as const, outcome: result.outcome };
     },
