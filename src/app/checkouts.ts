@@ -6,6 +6,8 @@ import { PaymentProviderError, type CheckoutSession, type StripeGateway } from '
 import type { MailSettings } from './notify.js';
 import { confirmPurchase } from './purchases.js';
 import { newId } from './security.js';
+import { notifyPaid } from './notify-payments.js';
+import { automaticRefund } from './refunds.js';
 
 /**
  * Stripe Checkout Sessions, one row each (stripe_checkouts). The row commits with what it pays for
@@ -165,7 +167,7 @@ export interface Settled {
  * A paid checkout gives what it paid for, once: the row moves to `paid` conditionally, under the
  * client's lock (and the calendar's, for a booking), in the caller's transaction.
  */
-export async function settleCheckoutPaid(db: Db, trx: Trx, checkoutId: string, payment: Payment, _settings: MailSettings, now: Date): Promise<Settled> {
+export async function settleCheckoutPaid(db: Db, trx: Trx, checkoutId: string, payment: Payment, settings: MailSettings, now: Date): Promise<Settled> {
   const before = await trx.selectFrom('stripe_checkouts').selectAll().where('id', '=', checkoutId).executeTakeFirstOrThrow();
   await db.lockRow(trx, 'clients', before.client_id);
   if (before.purpose === 'booking') await db.lockRow(trx, 'calendars', before.practice_id);
@@ -188,6 +190,15 @@ export async function settleCheckoutPaid(db: Db, trx: Trx, checkoutId: string, p
     case 'purchase':
       await confirmPurchase(trx, row.purchase_id!, row.payment_intent ?? `stripe_${row.session_id}`, SYSTEM, now, { revive: true, charge: row.charge_id });
       return { refundIds: [] };
+    case 'fee': {
+      const fee = await trx.updateTable('fees').set({ status: 'paid', resolved_at: iso(now) }).where('id', '=', row.fee_id!).where('status', '=', 'owed').returningAll().executeTakeFirst();
+      if (fee) {
+        await notifyPaid(trx, row, now);
+        return { refundIds: [] };
+      }
+      // Waived, or marked paid by the practitioner, while the client was paying: the money goes back.
+      return { refundIds: [await automaticRefund(trx, row, 'The fee had already been settled when your payment arrived.', settings, now)] };
+    }
     default:
       throw new Error(`checkouts for a ${row.purpose} are not handled yet`);
   }

@@ -8,7 +8,8 @@ import { enqueueJob } from '../jobs/queue.js';
 import { PaymentProviderError, type StripeGateway, type StripeRefund } from '../payments/stripe.js';
 import { clientLots } from './balances.js';
 import { appendEntries, type Actor } from './ledger-writes.js';
-import { notifyRefunded } from './notify-payments.js';
+import { notifyPaymentReturned, notifyRefunded } from './notify-payments.js';
+import type { MailSettings } from './notify.js';
 import { newId } from './security.js';
 import { expireReturnedCredits, settleBooking } from './settle-booking.js';
 
@@ -143,6 +144,18 @@ export async function insertRefund(
   };
   await trx.insertInto('refunds').values(row).execute();
   return row;
+}
+
+/**
+ * A payment nothing can take any more (the slot was taken after its hold ran out, the fee was
+ * settled meanwhile) goes back in full: a pending refund, made after commit or by its job; the
+ * client is told why. Returns the refund's id.
+ */
+export async function automaticRefund(trx: Trx, checkout: StripeCheckoutRow, why: string, settings: MailSettings, now: Date): Promise<string> {
+  const refund = await insertRefund(trx, { purchase: null, checkout, amount: checkout.amount, credits: 0, origin: 'automatic', reason: why }, now);
+  await enqueueJob(trx, { kind: STRIPE_REFUND_JOB, runAt: new Date(now.getTime() + REFUND_RETRY_AFTER_MS), payload: { refundId: refund.id }, dedupeKey: `refund:${refund.id}` }, now);
+  await notifyPaymentReturned(trx, checkout, why, settings, now);
+  return refund.id;
 }
 
 /**

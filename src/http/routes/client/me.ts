@@ -4,6 +4,7 @@ import { clientLots, lotStates, totalCredits } from '../../../app/balances.js';
 import { bookSession } from '../../../app/book-session.js';
 import { purchasePackage } from '../../../app/purchases.js';
 import { openCheckout } from '../../../app/checkouts.js';
+import { startFeePayment } from '../../../app/pay-fee.js';
 import { rescheduleBooking } from '../../../app/reschedule-booking.js';
 import { endSession } from '../../../app/sessions.js';
 import { previewCancellation, settleBooking } from '../../../app/settle-booking.js';
@@ -125,7 +126,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
       const now = deps.clock.now();
       await runIdempotent(deps, request, reply, async (trx) => {
         const scope = { practiceId: caller.practiceId, bookingId: request.params.id, clientId: caller.clientId };
-        const { booking, outcome } = await settleBooking(deps.db, trx, scope, { kind: 'cancel', actor: 'client' }, actorOf(caller.clientId), request.body?.reason ?? null, now);
+        const { booking, outcome } = await settleBooking(deps.db, trx, scope, { kind: 'cancel', actor: 'client' }, actorOf(caller.clientId), request.body?.reason ?? null, now, deps.config);
         const service = await trx.selectFrom('services').select('name').where('id', '=', booking.service_id).executeTakeFirstOrThrow();
         return { status: 200, body: { booking: bookingView(booking, service.name), outcome } };
       }, () => deps.mail.kick());
@@ -173,6 +174,45 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
         async (outcome) => {
           const body = outcome.body as { purchase: { id: string }; checkoutUrl: string | null };
           return { status: outcome.status, body: { ...body, checkoutUrl: await checkoutUrlFor('purchase_id', body.purchase.id) } };
+        },
+      );
+    },
+  );
+
+  app.post(
+    '/me/fees/:id/pay',
+    {
+      schema: {
+        tags,
+        summary: 'Pay a fee owed (a late cancellation, a no-show): a Checkout with Stripe; the fee is paid when Stripe confirms',
+        params: IdParams,
+        response: { 201: Type.Object({ checkoutUrl: Type.Union([Type.String(), Type.Null()]), fee: Fee }), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const caller = clientOf(request);
+      const now = deps.clock.now();
+      await runIdempotent(
+        deps,
+        request,
+        reply,
+        async (trx) => {
+          const { fee } = await startFeePayment(trx, deps.payments, { practiceId: caller.practiceId, clientId: caller.clientId }, request.params.id, deps.config, now);
+          return { status: 201, body: { checkoutUrl: null, fee: feeView(fee) } };
+        },
+        undefined,
+        async (outcome) => {
+          if (deps.payments?.name !== 'stripe') return outcome;
+          const checkout = await deps.db.kysely
+            .selectFrom('stripe_checkouts')
+            .select('id')
+            .where('fee_id', '=', request.params.id)
+            .where('client_id', '=', caller.clientId)
+            .where('status', 'in', ['creating', 'open'])
+            .orderBy('created_at', 'desc')
+            .executeTakeFirst();
+          const checkoutUrl = checkout ? await openCheckout(deps.db, deps.payments.gateway, checkout.id) : null;
+          return { status: outcome.status, body: { ...(outcome.body as object), checkoutUrl } };
         },
       );
     },
