@@ -1,7 +1,13 @@
 import type { Db, Trx } from '../db/create-db.js';
-import type { PracticeRow, StripeCheckoutRow } from '../db/schema.js';
+import type { BookingRow, PracticeRow, ServiceRow, StripeCheckoutRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
-import { iso } from '../domain/instants.js';
+import { iso, MINUTE_MS } from '../domain/instants.js';
+import { enqueueJob } from '../jobs/queue.js';
+import { shortTime } from '../mail/format.js';
+import { NO_CREDITS } from './balances.js';
+import { assertSlotOffered } from './book-session.js';
+import { notifyBooked } from './notify.js';
+import { loadBooking } from './settle-booking.js';
 import { PaymentProviderError, type CheckoutSession, type StripeGateway } from '../payments/stripe.js';
 import type { MailSettings } from './notify.js';
 import { confirmPurchase } from './purchases.js';
@@ -77,6 +83,39 @@ export async function insertCheckout(trx: Trx, input: NewCheckout, now: Date): P
   };
   await trx.insertInto('stripe_checkouts').values(row).execute();
   return row;
+}
+
+export const SINGLE_SESSION_HOLD_MINUTES = 30;
+/** The release job runs this long after a hold ends, so Stripe's own `checkout.session.expired` usually comes first. */
+const RELEASE_GRACE_MS = 2 * MINUTE_MS;
+export const EXPIRE_CHECKOUT_JOB = 'stripe-expire-checkout';
+export const PAYMENT_EXPIRED = 'payment_expired';
+
+/**
+ * A single session paid through Stripe: the booking (pending_payment) holds its slot for 30 minutes,
+ * the shortest Checkout lifetime Stripe allows, and the Checkout expires with it. A job expires it
+ * through the API in case Stripe's event never comes.
+ */
+export async function holdForCheckout(trx: Trx, facts: { booking: BookingRow; practice: PracticeRow; service: ServiceRow }, settings: MailSettings, now: Date): Promise<StripeCheckoutRow> {
+  const { booking, practice, service } = facts;
+  const holdEnds = now.getTime() + SINGLE_SESSION_HOLD_MINUTES * MINUTE_MS;
+  const checkout = await insertCheckout(
+    trx,
+    {
+      practice,
+      clientId: booking.client_id,
+      purpose: 'booking',
+      subjectId: booking.id,
+      amount: service.price_amount!,
+      currency: practice.currency,
+      description: `${service.name} with ${practice.name}, ${shortTime(Date.parse(booking.start_at), practice.time_zone)}`,
+      returnUrls: returnUrls(settings.publicUrl, practice.slug, 'booking', booking.id),
+      expiresAt: holdEnds,
+    },
+    now,
+  );
+  await enqueueJob(trx, { kind: EXPIRE_CHECKOUT_JOB, runAt: new Date(holdEnds + RELEASE_GRACE_MS), payload: { checkoutId: checkout.id }, dedupeKey: `expire-checkout:${checkout.id}` }, now);
+  return checkout;
 }
 
 /** What Stripe is told about a checkout; the same every time for one row, so its idempotency key always matches. */
@@ -190,6 +229,8 @@ export async function settleCheckoutPaid(db: Db, trx: Trx, checkoutId: string, p
     case 'purchase':
       await confirmPurchase(trx, row.purchase_id!, row.payment_intent ?? `stripe_${row.session_id}`, SYSTEM, now, { revive: true, charge: row.charge_id });
       return { refundIds: [] };
+    case 'booking':
+      return { refundIds: await confirmPaidBooking(db, trx, row, settings, now) };
     case 'fee': {
       const fee = await trx.updateTable('fees').set({ status: 'paid', resolved_at: iso(now) }).where('id', '=', row.fee_id!).where('status', '=', 'owed').returningAll().executeTakeFirst();
       if (fee) {
@@ -208,7 +249,7 @@ export async function settleCheckoutPaid(db: Db, trx: Trx, checkoutId: string, p
  * A checkout that can no longer be paid (Stripe expired it, or its delayed payment failed): the
  * purchase fails. Conditional, so a late or repeated event changes nothing.
  */
-export async function settleCheckoutUnpaid(trx: Trx, checkoutId: string, status: 'expired' | 'failed'): Promise<boolean> {
+export async function settleCheckoutUnpaid(trx: Trx, checkoutId: string, status: 'expired' | 'failed', now: Date): Promise<boolean> {
   const row = await trx
     .updateTable('stripe_checkouts')
     .set({ status })
@@ -220,5 +261,71 @@ export async function settleCheckoutUnpaid(trx: Trx, checkoutId: string, status:
   if (row.purpose === 'purchase') {
     await trx.updateTable('purchases').set({ status: 'failed' }).where('id', '=', row.purchase_id!).where('status', '=', 'pending').execute();
   }
+  if (row.purpose === 'booking') {
+    // The slot is free again; a payment that still arrives is handled by confirmPaidBooking.
+    const booking = await trx.selectFrom('bookings').select('start_at').where('id', '=', row.booking_id!).executeTakeFirstOrThrow();
+    await trx
+      .updateTable('bookings')
+      .set({ status: 'cancelled', cancel_reason: PAYMENT_EXPIRED, cancellation_json: JSON.stringify({ outcome: 'none', credits: 0, fee: null, deadline: booking.start_at }), updated_at: iso(now) })
+      .where('id', '=', row.booking_id!)
+      .where('status', '=', 'pending_payment')
+      .execute();
+  }
   return true;
+}
+
+/**
+ * A paid single session is confirmed (invite and receipt). Paid after its hold was released: booked
+ * again if its time is still free, else the payment goes back and the client is told.
+ */
+async function confirmPaidBooking(db: Db, trx: Trx, checkout: StripeCheckoutRow, settings: MailSettings, now: Date): Promise<string[]> {
+  const { booking, practice, service } = await loadBooking(trx, { practiceId: checkout.practice_id, bookingId: checkout.booking_id! });
+  const confirm = async (from: BookingRow['status']) => {
+    const confirmed = await trx
+      .updateTable('bookings')
+      .set({ status: 'confirmed', cancel_reason: null, cancellation_json: null, updated_at: iso(now) })
+      .where('id', '=', booking.id)
+      .where('status', '=', from)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await notifyBooked(trx, { booking: confirmed, practice, service, credits: NO_CREDITS }, settings, now);
+    await notifyPaid(trx, checkout, now);
+    return [];
+  };
+  if (booking.status === 'pending_payment') return confirm('pending_payment');
+  if (booking.status === 'cancelled' && booking.cancel_reason === PAYMENT_EXPIRED) {
+    try {
+      await assertSlotOffered(trx, practice, service, Date.parse(booking.start_at), now, { clientId: booking.client_id, exceptBookingId: booking.id });
+      return confirm('cancelled');
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'slot_unavailable') throw error;
+      return [await automaticRefund(trx, checkout, 'Your payment arrived after the 30 minutes the time was held for you, and it has been booked since (or can no longer be booked).', settings, now)];
+    }
+  }
+  return [await automaticRefund(trx, checkout, 'The booking had been cancelled when your payment arrived.', settings, now)];
+}
+
+/**
+ * The job behind a single session's hold: if Stripe's `checkout.session.expired` never came, expire
+ * the session through the API (or find it paid) and act as the event would have. Conditional like
+ * the events, so it does nothing once an event got there first. Returns refunds to make.
+ */
+export async function expireOverdueCheckout(db: Db, gateway: StripeGateway | null, checkoutId: string, settings: MailSettings, now: Date): Promise<string[]> {
+  const row = await db.kysely.selectFrom('stripe_checkouts').selectAll().where('id', '=', checkoutId).executeTakeFirst();
+  if (!row || (row.status !== 'creating' && row.status !== 'open')) return [];
+  // Never opened (Stripe did not answer): nobody has its URL, so nobody can pay it.
+  let session: CheckoutSession | null = null;
+  if (row.session_id) {
+    if (!gateway) throw new Error('a Stripe Checkout is open but Stripe is not configured');
+    session = await gateway.expireCheckout(row.session_id, row.stripe_account); // not answering: the job retries
+  }
+  if (session?.status === 'complete' && session.paymentStatus !== 'unpaid') {
+    const paid = session;
+    const charge = paid.paymentIntent ? await gateway!.latestCharge(paid.paymentIntent, row.stripe_account).catch(() => null) : null;
+    const settled = await db.write((trx) => settleCheckoutPaid(db, trx, row.id, { sessionId: paid.id, paymentIntent: paid.paymentIntent, charge }, settings, now));
+    return settled.refundIds;
+  }
+  // Expired, or completed with a delayed payment still processing: the slot is released either way.
+  await db.write((trx) => settleCheckoutUnpaid(trx, row.id, 'expired', now));
+  return [];
 }

@@ -51,7 +51,7 @@ export async function handleStripeEvent(deps: Deps, event: StripeEvent, now: Dat
       if (!checkout) return IGNORED;
       const status = event.type === 'checkout.session.expired' ? 'expired' : 'failed';
       return act(deps.db, event, checkout.practice_id, async (trx) => {
-        await settleCheckoutUnpaid(trx, checkout.id, status);
+        await settleCheckoutUnpaid(trx, checkout.id, status, now);
         return { refundIds: [] };
       }, now);
     }

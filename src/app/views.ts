@@ -86,6 +86,7 @@ export function bookingView(booking: BookingRow, serviceName: string) {
     end: booking.end_at,
     status: booking.status,
     payment: { kind: booking.payment_kind, credits: booking.credits },
+    cancelReason: booking.cancel_reason,
     createdAt: booking.created_at,
   };
 }

@@ -86,18 +86,31 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
     {
       schema: {
         tags,
-        summary: 'Book a slot; credits are applied automatically, or `payment: "single"` pays the service’s price for this session alone',
+        summary: 'Book a slot; credits are applied automatically, or `payment: "single"` pays the service’s price for this session alone (with Stripe: `pending_payment` until paid, the slot held 30 minutes)',
         body: Body({ serviceId: Id, start: Instant, payment: Type.Optional(Type.Union([Type.Literal('credits'), Type.Literal('single')])) }),
-        response: { 201: Type.Object({ booking: Booking, credits: Credits }), ...problemResponses },
+        response: { 201: Type.Object({ booking: Booking, credits: Credits, checkoutUrl: Type.Union([Type.String(), Type.Null()]) }), ...problemResponses },
       },
     },
     async (request, reply) => {
       const caller = clientOf(request);
       const now = deps.clock.now();
-      await runIdempotent(deps, request, reply, async (trx) => {
-        const { booking, service, credits } = await bookSession(deps.db, trx, { practiceId: caller.practiceId, clientId: caller.clientId, serviceId: request.body.serviceId, start: new Date(request.body.start), actor: actorOf(caller.clientId), mail: deps.config, ...(request.body.payment === 'single' ? { single: { paidNow: deps.payments?.paysAtOnce === true } } : {}) }, now);
-        return { status: 201, body: { booking: bookingView(booking, service.name), credits } };
-      }, () => deps.mail.kick());
+      const settle = !deps.payments ? null : deps.payments.paysAtOnce ? ('now' as const) : ('checkout' as const);
+      await runIdempotent(
+        deps,
+        request,
+        reply,
+        async (trx) => {
+          const { booking, service, credits } = await bookSession(deps.db, trx, { practiceId: caller.practiceId, clientId: caller.clientId, serviceId: request.body.serviceId, start: new Date(request.body.start), actor: actorOf(caller.clientId), mail: deps.config, ...(request.body.payment === 'single' ? { single: { settle } } : {}) }, now);
+          return { status: 201, body: { booking: bookingView(booking, service.name), credits, checkoutUrl: null } };
+        },
+        () => deps.mail.kick(),
+        // A single session paid through Stripe: its Checkout is opened once the booking has committed.
+        async (outcome) => {
+          const body = outcome.body as { booking: { id: string; status: string }; checkoutUrl: string | null };
+          if (body.booking.status !== 'pending_payment') return outcome;
+          return { status: outcome.status, body: { ...body, checkoutUrl: await checkoutUrlFor('booking_id', body.booking.id) } };
+        },
+      );
     },
   );
 
