@@ -21,7 +21,6 @@ export function practiceView(practice: PracticeRow) {
     timeZone: practice.time_zone,
     currency: practice.currency,
     policy: practicePolicy(practice),
-    stripeAccountId: practice.stripe_account_id ?? null,
   };
 }
 

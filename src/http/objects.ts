@@ -41,8 +41,6 @@ export const Practice = Type.Object({
   timeZone: Type.String(),
   currency: Type.String(),
   policy: Policy,
-  /** The Stripe Connect account charges go to (direct charges); null: the install's own Stripe account. */
-  stripeAccountId: Nullable(Type.String()),
 });
 
 export const User = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() });

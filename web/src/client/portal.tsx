@@ -545,7 +545,7 @@ function OwedFee({ fee, highlighted, onPaid }: { fee: Fee; highlighted: boolean;
   const pay = () =>
     run(
       async () => {
-        const result = await api.post<{ checkoutUrl: string | null; fee: Fee }>(`/me/fees/${encodeURIComponent(fee.id)}/pay`, {}, { idempotencyKey: `pay-fee-${fee.id}` });
+        const result = await api.post<{ checkoutUrl: string | null }>(`/me/fees/${encodeURIComponent(fee.id)}/pay`, {}, { idempotencyKey: `pay-fee-${fee.id}` });
         if (result.checkoutUrl) {
           window.location.assign(result.checkoutUrl);
           return;

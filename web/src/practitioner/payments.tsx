@@ -3,7 +3,7 @@ import { api, type PaymentSettings, type Practice } from '../api';
 import { ErrorBox, Field, fieldError, Loading, Notice, useAction, useLoad } from '../ui';
 
 /** Settings → Payments: who takes the money, whether the account can take charges, the Connect account. */
-export function PaymentsPanel({ practice, onSaved }: { practice: Practice & { stripeAccountId?: string | null }; onSaved: () => void }) {
+export function PaymentsPanel({ onSaved }: { onSaved: () => void }) {
   const settings = useLoad(() => api.get<PaymentSettings>('/practice/payments'), []);
   if (settings.loading && !settings.data) return <Loading label="Checking payments…" />;
   if (settings.error || !settings.data) return <ErrorBox error={settings.error} />;
@@ -25,7 +25,7 @@ export function PaymentsPanel({ practice, onSaved }: { practice: Practice & { st
       {provider === 'manual' && <p className="hint">Clients cannot pay online. Record packages sold outside Tallybook from a client’s page (Grant credits).</p>}
       {provider === 'stripe' && (
         <ConnectForm
-          current={practice.stripeAccountId ?? null}
+          current={settings.data.stripeAccountId}
           onSaved={() => {
             settings.reload();
             onSaved();

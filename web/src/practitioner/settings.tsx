@@ -145,7 +145,7 @@ export function Settings() {
 
       <section id="payments" className="card-section" aria-labelledby="payments-heading">
         <h2 id="payments-heading">Payments</h2>
-        <PaymentsPanel practice={practice} onSaved={data.reload} />
+        <PaymentsPanel onSaved={data.reload} />
       </section>
 
       <section id="practice" className="card-section" aria-labelledby="practice-heading">

@@ -88,7 +88,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
         tags,
         summary: 'Book a slot; credits are applied automatically, or `payment: "single"` pays the service’s price for this session alone (with Stripe: `pending_payment` until paid, the slot held 30 minutes)',
         body: Body({ serviceId: Id, start: Instant, payment: Type.Optional(Type.Union([Type.Literal('credits'), Type.Literal('single')])) }),
-        response: { 201: Type.Object({ booking: Booking, credits: Credits, checkoutUrl: Type.Union([Type.String(), Type.Null()]) }), ...problemResponses },
+        response: { 201: Type.Object({ booking: Booking, credits: Credits, checkoutUrl: Type.Optional(Type.Union([Type.String(), Type.Null()])) }), ...problemResponses },
       },
     },
     async (request, reply) => {
@@ -101,12 +101,12 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
         reply,
         async (trx) => {
           const { booking, service, credits } = await bookSession(deps.db, trx, { practiceId: caller.practiceId, clientId: caller.clientId, serviceId: request.body.serviceId, start: new Date(request.body.start), actor: actorOf(caller.clientId), mail: deps.config, ...(request.body.payment === 'single' ? { single: { settle } } : {}) }, now);
-          return { status: 201, body: { booking: bookingView(booking, service.name), credits, checkoutUrl: null } };
+          return { status: 201, body: { booking: bookingView(booking, service.name), credits } };
         },
         () => deps.mail.kick(),
-        // A single session paid through Stripe: its Checkout is opened once the booking has committed.
+        // A single session paid through Stripe: its Checkout is opened once the booking has committed (`checkoutUrl` only then).
         async (outcome) => {
-          const body = outcome.body as { booking: { id: string; status: string }; checkoutUrl: string | null };
+          const body = outcome.body as { booking: { id: string; status: string } };
           if (body.booking.status !== 'pending_payment') return outcome;
           return { status: outcome.status, body: { ...body, checkoutUrl: await checkoutUrlFor('booking_id', body.booking.id) } };
         },
@@ -199,7 +199,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
         tags,
         summary: 'Pay a fee owed (a late cancellation, a no-show): a Checkout with Stripe; the fee is paid when Stripe confirms',
         params: IdParams,
-        response: { 201: Type.Object({ checkoutUrl: Type.Union([Type.String(), Type.Null()]), fee: Fee }), ...problemResponses },
+        response: { 201: Type.Object({ checkoutUrl: Type.Union([Type.String(), Type.Null()]) }), ...problemResponses },
       },
     },
     async (request, reply) => {
@@ -210,8 +210,8 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
         request,
         reply,
         async (trx) => {
-          const { fee } = await startFeePayment(trx, deps.payments, { practiceId: caller.practiceId, clientId: caller.clientId }, request.params.id, deps.config, now);
-          return { status: 201, body: { checkoutUrl: null, fee: feeView(fee) } };
+          await startFeePayment(trx, deps.payments, { practiceId: caller.practiceId, clientId: caller.clientId }, request.params.id, deps.config, now);
+          return { status: 201, body: { checkoutUrl: null } };
         },
         undefined,
         async (outcome) => {
@@ -225,7 +225,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
             .orderBy('created_at', 'desc')
             .executeTakeFirst();
           const checkoutUrl = checkout ? await openCheckout(deps.db, deps.payments.gateway, checkout.id) : null;
-          return { status: outcome.status, body: { ...(outcome.body as object), checkoutUrl } };
+          return { status: outcome.status, body: { checkoutUrl } };
         },
       );
     },
