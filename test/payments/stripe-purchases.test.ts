@@ -182,6 +182,9 @@ describeWithStripe('buying a package through Stripe Checkout', (ctx) => {
     expect((await ctx.stripe.deliver(ctx.app, ctx.stripe.event('checkout.session.completed', session, { account: 'acct_1Connected' }))).body.outcome).toBe('processed');
     expect(ctx.stripe.requestsTo(`/v1/payment_intents/${session.payment_intent}`, 'GET')[0]!.stripeAccount).toBe('acct_1Connected');
     expect(await lotsOf(ctx, purchase.id)).toHaveLength(1);
+    // Its refund goes to the same account.
+    expect((await practitioner('POST', `/purchases/${purchase.id}/refund`, { credits: 1 })).json().refund.status).toBe('succeeded');
+    expect(ctx.stripe.requestsTo('/v1/refunds', 'POST').at(-1)).toMatchObject({ stripeAccount: 'acct_1Connected', body: { payment_intent: session.payment_intent, amount: '8000' } });
     expect((await practitioner('PATCH', '/practice', { stripeAccountId: null })).statusCode).toBe(200);
     expect((await practitioner('GET', '/practice/payments')).json().stripeAccountId).toBeNull();
   });
