@@ -135,15 +135,20 @@ export function checkoutMetadata(row: StripeCheckoutRow, packageId: string | nul
 
 /**
  * Makes sure the checkout has its Stripe session and answers its URL (null once it can no longer
- * be paid). After commit only: this calls Stripe.
+ * be paid). After commit only: this calls Stripe. Stripe refusing the session fails the checkout at
+ * once (a single session's slot is released, not held for nothing); not answering leaves it for a retry.
  */
-export async function openCheckout(db: Db, gateway: StripeGateway, checkoutId: string): Promise<string | null> {
+export async function openCheckout(db: Db, gateway: StripeGateway, checkoutId: string, now: Date): Promise<string | null> {
   const row = await db.kysely.selectFrom('stripe_checkouts').selectAll().where('id', '=', checkoutId).executeTakeFirstOrThrow();
   if (row.session_id) return row.status === 'open' || row.status === 'creating' ? row.url : null;
   if (row.status !== 'creating') return null;
-  const session = await ensureSession(db, gateway, row).catch((error: unknown) => {
-    if (error instanceof PaymentProviderError) throw new DomainError('payment_provider_error', `${error.message}; try again in a moment`);
-    throw error;
+  const session = await ensureSession(db, gateway, row).catch(async (error: unknown) => {
+    if (!(error instanceof PaymentProviderError)) throw error;
+    if (error.definitive) {
+      await db.write((trx) => settleCheckoutUnpaid(trx, row.id, 'failed', now));
+      throw new DomainError('payment_provider_error', `${error.message}; nothing was charged`);
+    }
+    throw new DomainError('payment_provider_error', `${error.message}; try again in a moment`);
   });
   return session.status === 'open' ? session.url : null;
 }

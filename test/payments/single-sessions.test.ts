@@ -109,6 +109,19 @@ describeWithStripe('single sessions paid through Stripe', (ctx) => {
     expect(await bookingNow()).toMatchObject({ status: 'cancelled' });
   });
 
+  it('releases the slot at once when Stripe refuses to open the Checkout', async () => {
+    const setup = await setUpPractice(ctx, { service: { name: 'Coaching session', durationMinutes: 60, price: { amount: 9000, currency: 'USD' } } });
+    const slug = setup.practitioner.practice.slug;
+    const me = as(ctx, (await signInClient(ctx, slug)).headers);
+    const [start] = await slotStarts(ctx, slug, setup.service.id, '2026-03-03', '2026-03-03');
+    ctx.stripe.failNext('/v1/checkout/sessions', 400, { message: 'Your account cannot currently make live charges.' });
+    const res = await me('POST', '/me/bookings', { serviceId: setup.service.id, start, payment: 'single' });
+    expect(res.statusCode).toBe(502);
+    expect(res.json().detail).toContain('nothing was charged');
+    expect((await me('GET', '/me/bookings')).json().items[0]).toMatchObject({ status: 'cancelled', cancelReason: 'payment_expired' });
+    expect(await slotStarts(ctx, slug, setup.service.id, '2026-03-03', '2026-03-03')).toContain(start);
+  });
+
   it('confirms the booking from the job when the payment went through but its event was lost', async () => {
     const { client, checkoutUrl, bookingNow } = await singleSession(ctx);
     ctx.stripe.pay(sessionOf(ctx, checkoutUrl).id);

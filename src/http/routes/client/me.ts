@@ -28,7 +28,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
   const checkoutUrlFor = async (column: 'purchase_id' | 'booking_id', id: string): Promise<string | null> => {
     if (deps.payments?.name !== 'stripe') return null;
     const checkout = await deps.db.kysely.selectFrom('stripe_checkouts').select('id').where(column, '=', id).executeTakeFirst();
-    return checkout ? openCheckout(deps.db, deps.payments.gateway, checkout.id) : null;
+    return checkout ? openCheckout(deps.db, deps.payments.gateway, checkout.id, deps.clock.now()) : null;
   };
 
   app.post('/me/logout', { schema: { tags, summary: 'End the client session', response: { 204: Type.Null(), ...problemResponses } } }, async (request, reply) => {
@@ -224,7 +224,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
             .where('status', 'in', ['creating', 'open'])
             .orderBy('created_at', 'desc')
             .executeTakeFirst();
-          const checkoutUrl = checkout ? await openCheckout(deps.db, deps.payments.gateway, checkout.id) : null;
+          const checkoutUrl = checkout ? await openCheckout(deps.db, deps.payments.gateway, checkout.id, now) : null;
           return { status: outcome.status, body: { checkoutUrl } };
         },
       );
