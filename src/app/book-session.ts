@@ -12,6 +12,7 @@ import { newId } from '../lib/ids.js';
 import { money, packageView, practicePolicy, serviceOverride } from './views.js';
 import { effectivePolicy, type Money } from '../domain/policy.js';
 import { money as formatMoney } from '../mail/format.js';
+import { holdForCheckout } from './checkouts.js';
 
 export interface BookInput {
   practiceId: string;
@@ -22,10 +23,11 @@ export interface BookInput {
   /** Links and the reminder lead time of the mail the booking sends. */
   mail: MailSettings;
   /**
-   * Pay for this session alone at the service's price instead of with credits; `paidNow` says the
-   * payment provider settles at once (dev), else there is no way to take the payment here.
+   * Pay for this session alone at the service's price instead of with credits: `now` the provider
+   * settles at once (dev); `checkout` through Stripe (the booking waits in `pending_payment`, its slot
+   * held SINGLE_SESSION_HOLD_MINUTES); null: no provider can take the payment.
    */
-  single?: { paidNow: boolean };
+  single?: { settle: 'now' | 'checkout' | null };
 }
 
 /**
@@ -48,6 +50,7 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
   if (!draws) throw await creditsExhausted(trx, practice, service);
   if (input.single) assertSoldAlone(service, input.single);
 
+  const checkoutFirst = input.single?.settle === 'checkout' && (service.price_amount ?? 0) > 0;
   const booking: BookingRow = {
     id: newId(),
     practice_id: practice.id,
@@ -58,7 +61,7 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
     end_at: iso(slot.end),
     buffer_before_minutes: slot.bufferBeforeMinutes,
     buffer_after_minutes: slot.bufferAfterMinutes,
-    status: 'confirmed',
+    status: checkoutFirst ? 'pending_payment' : 'confirmed',
     payment_kind: input.single ? 'single' : service.credit_cost > 0 ? 'credits' : 'free',
     credits: input.single ? 0 : service.credit_cost,
     sequence: 0,
@@ -78,8 +81,13 @@ export async function bookSession(db: Db, trx: Trx, input: BookInput, now: Date)
   // "left after this" is about this service: what could pay for another session of it.
   const after = withHolds(lots, draws);
   const credits = serviceCreditsAsOf(after, service.id, now);
+  if (checkoutFirst) {
+    // Confirmed (and its invite sent) when Stripe says it is paid; released if the hold runs out first.
+    const checkout = await holdForCheckout(trx, { booking, practice, service }, input.mail, now);
+    return { booking, service, practice, credits, checkoutId: checkout.id as string | null };
+  }
   await notifyBooked(trx, { booking, practice, service, credits, balance: creditsAsOf(after, now) }, input.mail, now);
-  return { booking, service, practice, credits };
+  return { booking, service, practice, credits, checkoutId: null };
 }
 
 /**
@@ -114,9 +122,9 @@ export async function assertSlotOffered(
   return slot;
 }
 
-function assertSoldAlone(service: ServiceRow, single: { paidNow: boolean }): void {
+function assertSoldAlone(service: ServiceRow, single: { settle: 'now' | 'checkout' | null }): void {
   if (service.price_amount === null) throw new DomainError('conflict', `"${service.name}" is not sold as a single session; it is paid with credits`);
-  if (!single.paidNow) throw new DomainError('payments_not_configured', 'this practice cannot take payments online yet; ask your practitioner');
+  if (single.settle === null) throw new DomainError('payments_not_configured', 'this practice cannot take payments online yet; ask your practitioner');
 }
 
 /**

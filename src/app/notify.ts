@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config.js';
 import type { Db, Trx } from '../db/create-db.js';
-import type { BookingRow, LotRow, PracticeRow, PurchaseRow, ServiceRow } from '../db/schema.js';
+import type { BookingRow, FeeRow, LotRow, PracticeRow, PurchaseRow, ServiceRow } from '../db/schema.js';
 import { DAY_MS, HOUR_MS } from '../domain/instants.js';
 import { enqueueJob } from './schedule-job.js';
 import type { MailContent } from '../mail/format.js';
@@ -25,6 +25,11 @@ export const EXPIRY_WARNING_DAYS = 7;
 
 export function practiceLinks(publicUrl: string, slug: string): Links {
   return { bookingPage: `${publicUrl}/${slug}`, portal: `${publicUrl}/${slug}/me` };
+}
+
+/** The portal, opened on one owed fee with its "Pay" button. */
+export function feePaymentUrl(publicUrl: string, slug: string, feeId: string): string {
+  return `${publicUrl}/${slug}/me?fee=${encodeURIComponent(feeId)}`;
 }
 
 interface Parties {
@@ -193,7 +198,7 @@ export async function notifyRescheduled(
 /** `METHOD:CANCEL` for the booking's UID, to both sides, with the credit outcome in words. */
 export async function notifyCancelled(
   trx: Trx,
-  facts: { booking: BookingRow; practice: PracticeRow; service: ServiceRow; outcome: CancellationFacts; by: 'client' | 'practitioner' },
+  facts: { booking: BookingRow; practice: PracticeRow; service: ServiceRow; outcome: CancellationFacts; by: 'client' | 'practitioner'; payFeeUrl?: string | null },
   now: Date,
 ): Promise<void> {
   const { booking, practice, service, outcome, by } = facts;
@@ -204,14 +209,22 @@ export async function notifyCancelled(
     trx,
     { practice, service, booking, who },
     'CANCEL',
-    { client: templates.cancelledForClient(session, outcome, by), practitioner: templates.cancelledForPractitioner(session, outcome, by) },
+    { client: templates.cancelledForClient(session, outcome, by, facts.payFeeUrl ?? null), practitioner: templates.cancelledForPractitioner(session, outcome, by) },
     now,
     booking.sequence + 1,
   );
 }
 
+/** A no-show under a `fee` policy: the client is told what is owed and where to pay it. */
+export async function notifyFeeOwed(trx: Trx, facts: { booking: BookingRow; practice: PracticeRow; service: ServiceRow; fee: FeeRow; payFeeUrl: string | null }, now: Date): Promise<void> {
+  const { booking, practice, service, fee } = facts;
+  const who = await parties(trx, practice.id, booking.client_id);
+  const content = templates.feeOwed(sessionFacts(practice, service, booking, who.client.name), { amount: fee.amount, currency: fee.currency }, facts.payFeeUrl);
+  await send(trx, { practiceId: practice.id, clientId: booking.client_id }, [{ to: who.client.email, content }], now);
+}
+
 /** The receipt of a confirmed purchase. */
-export async function notifyPurchased(trx: Trx, purchase: PurchaseRow, lot: LotRow, credits: number, now: Date): Promise<void> {
+export async function notifyPurchased(trx: Trx, purchase: PurchaseRow, lot: LotRow, credits: number, now: Date, charge: string | null = null): Promise<void> {
   const practice = await trx.selectFrom('practices').selectAll().where('id', '=', purchase.practice_id).executeTakeFirstOrThrow();
   const client = await trx.selectFrom('clients').select(['name', 'email']).where('id', '=', purchase.client_id).executeTakeFirstOrThrow();
   const content = templates.receipt({
@@ -224,6 +237,7 @@ export async function notifyPurchased(trx: Trx, purchase: PurchaseRow, lot: LotR
     paidAtMs: now.getTime(),
     expiresAtMs: lot.expires_at === null ? null : Date.parse(lot.expires_at),
     purchaseId: purchase.id,
+    charge,
   });
   await send(trx, { practiceId: practice.id, clientId: purchase.client_id }, [{ to: client.email, content }], now);
 }

@@ -7,6 +7,7 @@ import type { PaymentProvider } from '../payments/provider.js';
 import { appendEntries, type Actor } from './ledger-writes.js';
 import { notifyPurchased, scheduleExpiryWarning } from './notify.js';
 import { newId } from '../lib/ids.js';
+import { insertCheckout, returnUrls } from './checkouts.js';
 
 type Owner = { practiceId: string; clientId: string };
 
@@ -41,12 +42,21 @@ async function insertPurchase(trx: Trx, owner: Owner, packageId: string, provide
  * (conditional update), and lots.purchase_id is unique. Repeats (a webhook delivered twice)
  * answer with the lot already granted.
  */
-export async function confirmPurchase(trx: Trx, purchaseId: string, paymentRef: string, actor: Actor, now: Date): Promise<LotRow> {
+export async function confirmPurchase(
+  trx: Trx,
+  purchaseId: string,
+  paymentRef: string,
+  actor: Actor,
+  now: Date,
+  options: { revive?: boolean; charge?: string | null } = {},
+): Promise<LotRow> {
+  // `revive`: a payment Stripe confirms for a purchase already marked failed (its Checkout expired
+  // meanwhile, say) was still taken, so it still grants the lot.
   const paid = await trx
     .updateTable('purchases')
     .set({ status: 'paid', payment_ref: paymentRef, paid_at: iso(now) })
     .where('id', '=', purchaseId)
-    .where('status', '=', 'pending')
+    .where('status', 'in', options.revive ? ['pending', 'failed'] : ['pending'])
     .returningAll()
     .executeTakeFirst();
   if (!paid) {
@@ -71,7 +81,7 @@ export async function confirmPurchase(trx: Trx, purchaseId: string, paymentRef: 
     actor,
     now,
   );
-  await notifyPurchased(trx, paid, lot, pkg.credits, now);
+  await notifyPurchased(trx, paid, lot, pkg.credits, now, options.charge ?? null);
   return lot;
 }
 
@@ -101,19 +111,40 @@ export async function grantLot(
 
 /**
  * A client buys a package, in the caller's transaction. The `dev` provider pays at once, so the
- * purchase is recorded and confirmed together (one lot granted); a provider with a checkout page
- * (Stripe, to come) leaves it pending until its webhook confirms it.
+ * purchase is recorded and confirmed together (one lot granted). With Stripe the purchase stays
+ * pending, with a Checkout row committed beside it; the caller opens the Checkout after commit
+ * (openCheckout) and the webhook confirms it. A free package needs no payment and is confirmed at once.
  */
-export async function purchasePackage(trx: Trx, provider: PaymentProvider | null, owner: Owner, packageId: string, now: Date) {
+export async function purchasePackage(trx: Trx, provider: PaymentProvider | null, owner: Owner, packageId: string, now: Date, settings: { publicUrl: string }) {
   if (!provider) {
     await activePackage(trx, owner.practiceId, packageId); // an unknown package is 404 first
     throw new DomainError('payments_not_configured', 'this practice cannot take payments online yet; ask your practitioner');
   }
   const purchase = await insertPurchase(trx, owner, packageId, provider.name, now);
-  if (!provider.paysAtOnce) throw new DomainError('payments_not_configured', `the ${provider.name} provider cannot take this purchase yet`);
-  await confirmPurchase(trx, purchase.id, `${provider.name}_${purchase.id}`, { kind: 'system', id: null }, now);
+  if (provider.name === 'stripe' && purchase.amount > 0) {
+    const practice = await trx.selectFrom('practices').selectAll().where('id', '=', owner.practiceId).executeTakeFirstOrThrow();
+    const pkg = await activePackage(trx, owner.practiceId, packageId);
+    const checkout = await insertCheckout(
+      trx,
+      {
+        practice,
+        clientId: owner.clientId,
+        purpose: 'purchase',
+        subjectId: purchase.id,
+        amount: purchase.amount,
+        currency: purchase.currency,
+        description: `${pkg.name} (${pkg.credits === 1 ? '1 credit' : `${pkg.credits} credits`}) with ${practice.name}`,
+        returnUrls: returnUrls(settings.publicUrl, practice.slug, 'purchase', purchase.id),
+        expiresAt: null,
+      },
+      now,
+    );
+    return { purchase, checkoutId: checkout.id as string | null };
+  }
+  const paymentRef = provider.name === 'stripe' ? `free_${purchase.id}` : `${provider.name}_${purchase.id}`;
+  await confirmPurchase(trx, purchase.id, paymentRef, { kind: 'system', id: null }, now);
   const paid = await trx.selectFrom('purchases').selectAll().where('id', '=', purchase.id).executeTakeFirstOrThrow();
-  return { purchase: paid, checkoutUrl: null };
+  return { purchase: paid, checkoutId: null };
 }
 
 /** The practitioner records a package sold and paid outside Tallybook. */

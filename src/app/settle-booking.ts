@@ -13,7 +13,7 @@ import {
   type Policy,
 } from '../domain/policy.js';
 import { appendEntries, openHolds, type Actor } from './ledger-writes.js';
-import { notifyCancelled } from './notify.js';
+import { feePaymentUrl, notifyCancelled, notifyFeeOwed, type MailSettings } from './notify.js';
 import { newId } from '../lib/ids.js';
 import { practicePolicy, serviceOverride } from './views.js';
 
@@ -72,7 +72,7 @@ const SETTLED_AS: Record<Settlement['kind'], BookingStatus[]> = {
  * happened answers its stored outcome and writes nothing; another settlement of a settled booking
  * is refused by the domain.
  */
-export async function settleBooking(db: Db, trx: Trx, scope: BookingScope, settlement: Settlement, actor: Actor, reason: string | null, now: Date) {
+export async function settleBooking(db: Db, trx: Trx, scope: BookingScope, settlement: Settlement, actor: Actor, reason: string | null, now: Date, mail?: MailSettings) {
   const pre = await loadBooking(trx, scope);
   await db.lockRow(trx, 'clients', pre.booking.client_id);
   const { booking, practice, service, policy } = await loadBooking(trx, scope); // re-read under the lock
@@ -110,8 +110,9 @@ export async function settleBooking(db: Db, trx: Trx, scope: BookingScope, settl
     await appendEntries(trx, owner, actor, holds.map((h) => ({ lot_id: h.lot_id, kind: decision.ledger!, amount: h.amount, booking_id: booking.id, resolves_id: h.id, reason: ledgerReason })), now);
     if (decision.ledger === 'release') await expireReturnedCredits(trx, owner, holds, now);
   }
+  let fee: FeeRow | null = null;
   if (decision.outcome === 'fee' && decision.fee) {
-    const fee: FeeRow = {
+    fee = {
       id: newId(),
       practice_id: practice.id,
       client_id: booking.client_id,
@@ -125,7 +126,10 @@ export async function settleBooking(db: Db, trx: Trx, scope: BookingScope, settl
     };
     await trx.insertInto('fees').values(fee).execute();
   }
-  if (settlement.kind === 'cancel') await notifyCancelled(trx, { booking: updated, practice, service, outcome: decision, by: settlement.actor }, now);
+  // A fee owed is paid from the portal, which the mail that announces it links to.
+  const payFeeUrl = fee && mail ? feePaymentUrl(mail.publicUrl, practice.slug, fee.id) : null;
+  if (settlement.kind === 'cancel') await notifyCancelled(trx, { booking: updated, practice, service, outcome: decision, by: settlement.actor, payFeeUrl }, now);
+  if (settlement.kind === 'no_show' && fee) await notifyFeeOwed(trx, { booking: updated, practice, service, fee, payFeeUrl }, now);
   return { booking: updated, outcome: cancellationView(decision), decision };
 }
 

@@ -20,6 +20,8 @@ export interface PracticePatch {
   timeZone?: string;
   currency?: string;
   policy?: PolicyPatch;
+  /** The practice's Stripe Connect account (`acct_…`); null goes back to the install's own account. */
+  stripeAccountId?: string | null;
 }
 
 /** The caller's practice; `reader` is `db.kysely` or a transaction. */
@@ -44,6 +46,7 @@ export async function updatePractice(db: Db, caller: Practitioner, patch: Practi
         time_zone: patch.timeZone ?? practice.time_zone,
         currency,
         policy_json: JSON.stringify({ ...DEFAULT_POLICY, ...merged }),
+        stripe_account_id: patch.stripeAccountId === undefined ? (practice.stripe_account_id ?? null) : patch.stripeAccountId,
       };
       await trx.updateTable('practices').set(changes).where('id', '=', practice.id).execute();
       return { ...practice, ...changes };

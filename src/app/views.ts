@@ -85,6 +85,7 @@ export function bookingView(booking: BookingRow, serviceName: string) {
     end: booking.end_at,
     status: booking.status,
     payment: { kind: booking.payment_kind, credits: booking.credits },
+    cancelReason: booking.cancel_reason,
     createdAt: booking.created_at,
   };
 }
@@ -114,6 +115,7 @@ export function purchaseView(purchase: PurchaseRow) {
     status: purchase.status,
     provider: purchase.provider,
     amount: { amount: purchase.amount, currency: purchase.currency },
+    refundedAmount: purchase.refunded_amount ? { amount: purchase.refunded_amount, currency: purchase.currency } : null,
     createdAt: purchase.created_at,
   };
 }

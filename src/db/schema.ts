@@ -29,6 +29,9 @@ export interface Schema {
   calendar_feeds: CalendarFeedRow;
   external_calendars: ExternalCalendarRow;
   external_busy: ExternalBusyRow;
+  stripe_checkouts: StripeCheckoutRow;
+  stripe_events: StripeEventRow;
+  refunds: RefundRow;
 }
 
 export type Bool = 0 | 1;
@@ -41,6 +44,8 @@ export interface PracticeRow {
   currency: string;
   policy_json: string;
   created_at: string;
+  /** A Stripe Connect account the practice's charges go to (direct charges); null: the install's own account. */
+  stripe_account_id?: string | null;
 }
 
 /** The row a booking locks so that two bookings of one practice are decided one after the other. */
@@ -191,6 +196,8 @@ export interface PurchaseRow {
   payment_ref: string | null;
   created_at: string;
   paid_at: string | null;
+  /** Minor units refunded so far (0: none). */
+  refunded_amount?: number;
 }
 
 export interface LotRow {
@@ -304,4 +311,63 @@ export interface ExternalBusyRow {
   calendar_id: string;
   start_at: string;
   end_at: string;
+}
+
+/**
+ * One Stripe Checkout Session we open: for a package purchase, a single session or a fee. The row
+ * commits before Stripe is called (status `creating`); the session id and URL are stored after.
+ */
+export interface StripeCheckoutRow {
+  id: string;
+  practice_id: string;
+  client_id: string;
+  purpose: 'purchase' | 'booking' | 'fee';
+  purchase_id: string | null;
+  booking_id: string | null;
+  fee_id: string | null;
+  amount: number;
+  currency: string;
+  description: string;
+  /** The connected account the session was opened on (the `Stripe-Account` header), or null. */
+  stripe_account: string | null;
+  idempotency_key: string;
+  success_url: string;
+  cancel_url: string;
+  /** When the session expires (single sessions: the end of the slot's hold); null: Stripe's default. */
+  expires_at: string | null;
+  session_id: string | null;
+  url: string | null;
+  status: 'creating' | 'open' | 'paid' | 'expired' | 'failed';
+  payment_intent: string | null;
+  charge_id: string | null;
+  refunded_amount: number;
+  created_at: string;
+  paid_at: string | null;
+}
+
+/** A Stripe event acted on; the id is unique, and is written in the transaction that acts on it. */
+export interface StripeEventRow {
+  id: string;
+  type: string;
+  practice_id: string | null;
+  received_at: string;
+}
+
+/** Money returned to a client: asked for by the practitioner, made in Stripe's dashboard, or automatic. */
+export interface RefundRow {
+  id: string;
+  practice_id: string;
+  client_id: string;
+  purchase_id: string | null;
+  checkout_id: string | null;
+  amount: number;
+  currency: string;
+  /** Credits revoked with it (0 for a single session or a fee). */
+  credits: number;
+  status: 'pending' | 'succeeded' | 'failed';
+  origin: 'practitioner' | 'dashboard' | 'automatic';
+  provider_ref: string | null;
+  reason: string | null;
+  created_at: string;
+  resolved_at: string | null;
 }

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'slot_unavailable',
   'credits_exhausted',
   'payments_not_configured',
+  'payment_provider_error',
   'conflict',
   'busy',
 ] as const;

@@ -8,7 +8,8 @@ import { validatorCompiler } from './validation.js';
 import { serializeRequest } from './log-redaction.js';
 import cookie from '@fastify/cookie';
 import { createMailDelivery, type MailDelivery } from '../mail/delivery.js';
-import { choosePaymentProvider, type PaymentProvider } from '../payments/provider.js';
+import { choosePaymentProvider, stripeProvider, type PaymentProvider } from '../payments/provider.js';
+import { createStripeGateway } from '../payments/stripe.js';
 import { createJobRunner, type JobRunner } from '../jobs/runner.js';
 import { healthRoutes } from './routes/health.js';
 import { publicRoutes } from './routes/public/public.js';
@@ -20,6 +21,8 @@ import { devRoutes } from './routes/dev.js';
 import { accountRoutes, sessionRoutes } from './routes/practitioner/accounts.js';
 import { catalogRoutes } from './routes/practitioner/catalog.js';
 import { webRoutes } from './routes/web.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { paymentRoutes } from './routes/practitioner/payments.js';
 
 export const BODY_LIMIT_BYTES = 1_048_576;
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,100}$/;
@@ -59,7 +62,7 @@ export async function buildApp(
 
   const deps: AppDeps = {
     ...input,
-    payments: input.payments !== undefined ? input.payments : choosePaymentProvider({ devTools: config.devTools, stripe: null }),
+    payments: input.payments !== undefined ? input.payments : choosePaymentProvider({ devTools: config.devTools, stripe: config.stripe ? stripeProvider(createStripeGateway(config.stripe)) : null }),
     mail: input.mail ?? createMailDelivery({ db: input.db, clock: input.clock, smtpUrl: config.smtpUrl, from: config.mailFrom, log: app.log }),
   };
   app.decorate('deps', deps);
@@ -98,6 +101,9 @@ export async function buildApp(
       await api.register(clientRoutes, { deps });
       await api.register(bookingRoutes, { deps });
       await api.register(calendarRoutes, { deps });
+      await api.register(paymentRoutes, { deps });
+      // Without Stripe there is no webhook (404), as there is no outbox without dev tools.
+      if (deps.payments?.name === 'stripe') await api.register(webhookRoutes, { deps, gateway: deps.payments.gateway });
       if (config.devTools !== false) await api.register(devRoutes, { deps });
     },
     { prefix: '/api/v1' },

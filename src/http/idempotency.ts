@@ -14,6 +14,18 @@ export interface Outcome {
 }
 
 /**
+ * The step after commit of a write that calls out (a Stripe Checkout opened for the purchase just
+ * recorded): it turns the committed outcome into the answer. It runs after the first commit and
+ * again on every replay of a success, so it must be idempotent itself (Stripe's idempotency key,
+ * a stored session): a replay after a failed or crashed call out completes it.
+ */
+export type Finish = (outcome: Outcome) => Promise<Outcome>;
+
+async function finished(outcome: Outcome, finish: Finish | undefined): Promise<Outcome> {
+  return finish && outcome.status < 300 ? finish(outcome) : outcome;
+}
+
+/**
  * Runs a write once per `Idempotency-Key` (scoped to the caller and route). The key's row is
  * inserted in the same transaction as the write, so a concurrent repeat waits on it and then
  * answers the stored result; a refused request (a 409, a 402) is stored too, so a repeat answers
@@ -25,12 +37,13 @@ export async function runIdempotent(
   reply: FastifyReply,
   work: (trx: Trx) => Promise<Outcome>,
   afterCommit?: () => void,
+  finish?: Finish,
 ): Promise<void> {
   const key = request.headers['idempotency-key'];
   if (key === undefined) {
     const outcome = await deps.db.write(work);
     afterCommit?.();
-    await reply.code(outcome.status).send(outcome.body);
+    await reply.code(outcome.status).send((await finished(outcome, finish)).body);
     return;
   }
   if (typeof key !== 'string' || key.length === 0 || key.length > IDEMPOTENCY_KEY_LENGTH_MAX) {
@@ -43,7 +56,7 @@ export async function runIdempotent(
   const requestHash = createHash('sha256').update(JSON.stringify(request.body ?? null)).digest('hex');
   const now = deps.clock.now();
 
-  if (await replay(deps, scope, requestHash, reply)) return;
+  if (await replay(deps, scope, requestHash, reply, finish)) return;
   try {
     const outcome = await deps.db.write(async (trx) => {
       await trx.insertInto('idempotency_keys').values({ scope, request_hash: requestHash, status_code: 0, response_json: 'null', created_at: iso(now) }).execute();
@@ -52,10 +65,10 @@ export async function runIdempotent(
       return result;
     });
     afterCommit?.();
-    await reply.code(outcome.status).send(outcome.body);
+    await reply.code(outcome.status).send((await finished(outcome, finish)).body);
   } catch (error) {
     if (isUniqueViolation(error)) {
-      if (await replay(deps, scope, requestHash, reply)) return;
+      if (await replay(deps, scope, requestHash, reply, finish)) return;
     }
     if (error instanceof DomainError) {
       const body = problemBody(error.code, error.message, error.extra);
@@ -74,12 +87,13 @@ export async function runIdempotent(
 }
 
 /** Answers from a stored outcome; false when there is none yet. */
-async function replay(deps: AppDeps, scope: string, requestHash: string, reply: FastifyReply): Promise<boolean> {
+async function replay(deps: AppDeps, scope: string, requestHash: string, reply: FastifyReply, finish: Finish | undefined): Promise<boolean> {
   const row = await deps.db.kysely.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).executeTakeFirst();
   if (!row || row.status_code === 0) return false;
   if (row.request_hash !== requestHash) throw new DomainError('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
+  const outcome = await finished({ status: row.status_code, body: JSON.parse(row.response_json) }, finish);
   reply.header('idempotent-replayed', 'true');
   if (row.status_code >= 400) reply.type('application/problem+json');
-  await reply.code(row.status_code).send(JSON.parse(row.response_json));
+  await reply.code(outcome.status).send(outcome.body);
   return true;
 }

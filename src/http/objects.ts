@@ -120,6 +120,8 @@ export const Booking = Type.Object({
   end: Type.String(),
   status: Type.String(),
   payment: Type.Object({ kind: Type.String(), credits: Type.Integer() }),
+  /** Why it was cancelled: the reason given, or `payment_expired` when a single session's payment did not arrive in time. */
+  cancelReason: Nullable(Type.String()),
   createdAt: Type.String(),
 });
 
@@ -143,6 +145,7 @@ export const Purchase = Type.Object({
   status: Type.String(),
   provider: Type.String(),
   amount: Money,
+  refundedAmount: Nullable(Money),
   createdAt: Type.String(),
 });
 

@@ -7,6 +7,8 @@ import { completeEndedSessions, expireLots } from './lifecycle.js';
 import { cleanUp, CLEANUP_EVERY_MS } from './cleanup.js';
 import { EXPIRY_WARNING_JOB, mailExpiryWarning, mailReminder, REMINDER_JOB } from '../app/notify.js';
 import { REFRESH_CALENDAR_JOB, refreshDueCalendars, refreshExternalCalendar } from '../app/external-calendars.js';
+import { refundJob, STRIPE_REFUND_JOB } from '../app/refunds.js';
+import { EXPIRE_CHECKOUT_JOB, expireOverdueCheckout } from '../app/checkouts.js';
 
 export const JOB_POLL_MS = 1_000;
 const CLAIM_BATCH = 20;
@@ -30,6 +32,16 @@ const ONE_OFF: Record<string, Handler> = {
   },
   [EXPIRY_WARNING_JOB]: async (deps, payload, now) => {
     await mailExpiryWarning(deps.db, payload as Parameters<typeof mailExpiryWarning>[1], deps.config, now);
+    return null;
+  },
+  [EXPIRE_CHECKOUT_JOB]: async (deps, payload, now) => {
+    const gateway = deps.payments?.name === 'stripe' ? deps.payments.gateway : null;
+    const refundIds = await expireOverdueCheckout(deps.db, gateway, (payload as { checkoutId: string }).checkoutId, deps.config, now);
+    for (const refundId of refundIds) await refundJob(deps.db, gateway, { refundId }, now).catch(() => {}); // its own job retries
+    return null;
+  },
+  [STRIPE_REFUND_JOB]: async (deps, payload, now) => {
+    await refundJob(deps.db, deps.payments?.name === 'stripe' ? deps.payments.gateway : null, payload as { refundId: string }, now);
     return null;
   },
   [REFRESH_CALENDAR_JOB]: async (deps, payload, now) => {

@@ -93,12 +93,12 @@ export function outcomeInWords(c: CancellationFacts, owner: string): string {
   }
 }
 
-export function cancelledForClient(s: SessionFacts, c: CancellationFacts, by: 'client' | 'practitioner'): MailContent {
+export function cancelledForClient(s: SessionFacts, c: CancellationFacts, by: 'client' | 'practitioner', payFeeUrl: string | null = null): MailContent {
   const who = by === 'client' ? 'You cancelled' : `${s.practiceName} cancelled`;
   return compose(
     `Cancelled: ${s.serviceName} with ${s.practiceName}, ${shortTime(s.startMs, s.timeZone)}`,
     `Hello ${s.clientName},`,
-    [`${who} your session:\n${s.serviceName} with ${s.practiceName}\n${when(s)}`, outcomeInWords(c, 'your')],
+    [`${who} your session:\n${s.serviceName} with ${s.practiceName}\n${when(s)}`, outcomeInWords(c, 'your'), ...(payFeeUrl && c.fee ? [{ label: 'Pay the fee online', url: payFeeUrl }] : [])],
     s.practiceName,
   );
 }
@@ -132,6 +132,8 @@ export interface ReceiptFacts {
   paidAtMs: number;
   expiresAtMs: number | null;
   purchaseId: string;
+  /** The Stripe charge that paid it (null: paid otherwise). */
+  charge?: string | null;
 }
 
 export function receipt(r: ReceiptFacts): MailContent {
@@ -140,7 +142,7 @@ export function receipt(r: ReceiptFacts): MailContent {
     `Receipt: ${r.packageName} from ${r.practiceName}`,
     `Hello ${r.clientName},`,
     [
-      `Thank you for your purchase.\n${r.packageName}: ${credits(r.credits)}\nPaid: ${money(r.amount)} on ${day(r.paidAtMs, r.timeZone)}\nReference: ${r.purchaseId}`,
+      `Thank you for your purchase.\n${r.packageName}: ${credits(r.credits)}\nPaid: ${money(r.amount)} on ${day(r.paidAtMs, r.timeZone)}${chargeLine(r.charge)}\nReference: ${r.purchaseId}`,
       `${capitalize(credits(r.credits))} ${r.credits === 1 ? 'was' : 'were'} added to your balance. ${validity}`,
     ],
     r.practiceName,
@@ -172,6 +174,84 @@ export function expiryWarning(e: { practiceName: string; timeZone: string; clien
     `Hello ${e.clientName},`,
     [`${capitalize(credits(e.credits))} of your ${e.packageName} ${e.credits === 1 ? 'is' : 'are'} unused and expire${e.credits === 1 ? 's' : ''} at the end of ${expiry}. Book a session before then to use ${e.credits === 1 ? 'it' : 'them'}:`, { label: 'Book a session', url: links.bookingPage }],
     e.practiceName,
+  );
+}
+
+function chargeLine(charge: string | null | undefined): string {
+  return charge ? `\nCharge: ${charge} (Stripe)` : '';
+}
+
+/** A no-show under a `fee` policy: what is owed, and where to pay it. */
+export function feeOwed(s: SessionFacts, fee: Money, payFeeUrl: string | null): MailContent {
+  return compose(
+    `A fee of ${money(fee)} is owed to ${s.practiceName}`,
+    `Hello ${s.clientName},`,
+    [
+      `You were marked as not attending your session:\n${s.serviceName} with ${s.practiceName}\n${when(s)}`,
+      `Under the cancellation policy a fee of ${money(fee)} is owed.`,
+      ...(payFeeUrl ? [{ label: 'Pay the fee online', url: payFeeUrl }] : []),
+    ],
+    s.practiceName,
+  );
+}
+
+export interface PaymentReceiptFacts {
+  practiceName: string;
+  timeZone: string;
+  clientName: string;
+  /** What was paid for, e.g. "Coaching session, Tuesday 3 March 2026, 09:00–10:00 (Europe/London)". */
+  what: string;
+  amount: Money;
+  paidAtMs: number;
+  charge: string | null;
+  reference: string;
+}
+
+/** The receipt of a single session or a fee paid through Stripe. */
+export function paymentReceipt(r: PaymentReceiptFacts): MailContent {
+  return compose(
+    `Receipt: ${money(r.amount)} to ${r.practiceName}`,
+    `Hello ${r.clientName},`,
+    [`Thank you for your payment.\n${r.what}\nPaid: ${money(r.amount)} on ${day(r.paidAtMs, r.timeZone)}${chargeLine(r.charge)}\nReference: ${r.reference}`],
+    r.practiceName,
+  );
+}
+
+export interface RefundReceiptFacts {
+  practiceName: string;
+  timeZone: string;
+  clientName: string;
+  what: string;
+  amount: Money;
+  /** Credits taken back with the refund (0: none were involved). */
+  credits: number;
+  refundedAtMs: number;
+  /** Stripe's refund id (re_…), or ours when no provider was called. */
+  reference: string;
+  charge: string | null;
+}
+
+export function refundReceipt(r: RefundReceiptFacts): MailContent {
+  const taken = r.credits > 0 ? [`${capitalize(credits(r.credits))} ${r.credits === 1 ? 'was' : 'were'} removed from your balance.`] : [];
+  return compose(
+    `Refund: ${money(r.amount)} from ${r.practiceName}`,
+    `Hello ${r.clientName},`,
+    [
+      `${r.practiceName} refunded ${money(r.amount)} to you.\n${r.what}\nRefunded on ${day(r.refundedAtMs, r.timeZone)}${chargeLine(r.charge)}\nRefund: ${r.reference}`,
+      ...taken,
+      'A card refund usually shows on your statement within 5–10 days.',
+    ],
+    r.practiceName,
+  );
+}
+
+/** A payment nothing could take any more (the time was booked by someone else, the fee was settled): it goes back. */
+export function paymentReturned(p: { practiceName: string; clientName: string; what: string; amount: Money; why: string }, links: Links): MailContent {
+  return compose(
+    `Your payment of ${money(p.amount)} to ${p.practiceName} is being refunded`,
+    `Hello ${p.clientName},`,
+    [`${p.why}\n${p.what}`, `Your payment of ${money(p.amount)} is being refunded in full; a refund receipt follows.`, { label: 'Book another time', url: links.bookingPage }],
+    p.practiceName,
   );
 }
 

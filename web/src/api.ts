@@ -123,9 +123,12 @@ export interface Booking {
   end: string;
   status: BookingStatus;
   payment: { kind: 'credits' | 'single' | 'free'; credits: number };
-  createdAt: string;
-  /** On the practitioner's client page only: why it was cancelled (null once the client is erased). */
+  /**
+   * `payment_expired`: a single session whose payment did not arrive within its 30-minute hold; on the
+   * practitioner's client page also the reason given (null once the client is erased).
+   */
   cancelReason?: string | null;
+  createdAt: string;
   /** Not in the contract yet: shown when the server says a forfeit or fee was waived, and by whom. */
   waived?: boolean;
   waivedBy?: string | null;
@@ -155,6 +158,30 @@ export interface Purchase {
   status: 'pending' | 'paid' | 'refunded' | 'failed';
   provider: 'dev' | 'manual' | 'stripe';
   amount: Money;
+  refundedAmount?: Money | null;
+  createdAt: string;
+}
+
+export interface PaymentSettings {
+  provider: 'stripe' | 'dev' | 'manual';
+  stripeAccountId: string | null;
+  chargesEnabled: boolean | null;
+}
+
+/** GET /purchases/{id}/refund: what a refund would do, decided by the server. */
+export interface RefundQuote {
+  purchase: Purchase;
+  refund: { amount: Money; credits: number };
+  refundableCredits: number;
+  bookingsToCancel: { id: string; start: string; credits: number }[];
+}
+
+export interface Refund {
+  id: string;
+  amount: Money;
+  credits: number;
+  status: 'pending' | 'succeeded' | 'failed';
+  origin: 'practitioner' | 'dashboard' | 'automatic';
   createdAt: string;
 }
 

@@ -9,6 +9,7 @@ import * as mailClient from './2026-12-04-20-mail-client.js';
 import * as retentionIndexes from './2026-12-04-20-retention-indexes.js';
 import * as clientSearch from './2026-12-04-30-client-search.js';
 import * as deactivateEmptyPackages from './2026-12-04-10-deactivate-empty-packages.js';
+import * as stripe from './2026-12-04-50-stripe.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04-20-mail-client': mailClient,
   '2026-12-04-20-retention-indexes': retentionIndexes,
   '2026-12-04-30-client-search': clientSearch,
+  '2026-12-04-50-stripe': stripe,
 };

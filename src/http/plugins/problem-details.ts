@@ -18,6 +18,7 @@ export const PROBLEMS: Record<ErrorCode, { status: number; title: string }> = {
   slot_unavailable: { status: 409, title: 'Slot unavailable' },
   credits_exhausted: { status: 402, title: 'No credits cover this session' },
   payments_not_configured: { status: 409, title: 'Payments not configured' },
+  payment_provider_error: { status: 502, title: 'Payment provider error' },
   conflict: { status: 409, title: 'Conflict' },
   busy: { status: 503, title: 'Busy, try again' },
 };

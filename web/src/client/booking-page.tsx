@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
-import { api, ApiError, type Booking, type Credits, type Me, type Money, type Package, type PublicPage, type Purchase, type Service, type Slot } from '../api';
+import { api, ApiError, getAll, type Booking, type Credits, type Me, type Money, type Package, type PublicPage, type Purchase, type Service, type Slot } from '../api';
 import { SlotPicker } from '../calendar';
 import { credits, detectTimeZone, durationText, formatMoney, formatRange, packageLine, plural, policySentence, sessionsMode } from '../format';
 import { bookingIcs, downloadFile } from '../ics';
-import { Link, useTitle } from '../router';
+import { Link, navigate, useLocation, useTitle } from '../router';
 import { ErrorBox, Loading, Notice, useFocusOnMount, useLoad } from '../ui';
 import { ClientSignIn, loadMe, rememberClientSlug } from './sign-in';
 import { PracticeHeader } from './practice-header';
@@ -22,6 +22,14 @@ interface PendingBooking {
   end: string;
   purchaseId: string;
 }
+
+interface Returned {
+  outcome: string;
+  purchase: string | null;
+  booking: string | null;
+}
+
+type PaymentState = { kind: 'confirming' } | { kind: 'paid'; text: string } | { kind: 'failed'; text: string } | { kind: 'abandoned' } | { kind: 'slow' };
 
 const TZ_KEY = 'tallybook.timeZone';
 const PENDING_KEY = 'tallybook.pendingBooking';
@@ -49,13 +57,24 @@ export function packagesCovering(packages: Package[], serviceId: string): Packag
   return packages.filter((p) => p.active && (p.serviceIds === null || p.serviceIds.includes(serviceId)));
 }
 
-async function waitUntilPaid(purchase: Purchase): Promise<Purchase> {
+const POLL_MS = 1500;
+
+async function waitUntilPaid(purchase: Purchase, attempts = 20): Promise<Purchase> {
   let current = purchase;
-  for (let i = 0; i < 20 && current.status === 'pending'; i++) {
-    await new Promise((r) => setTimeout(r, 1500));
+  for (let i = 0; i < attempts && current.status === 'pending'; i++) {
+    await new Promise((r) => setTimeout(r, POLL_MS));
     current = await api.get<Purchase>(`/me/purchases/${encodeURIComponent(current.id)}`);
   }
   return current;
+}
+
+/** A single session paid through Stripe: its booking once it is no longer waiting for the payment. */
+async function waitForBooking(id: string, attempts = 40): Promise<Booking | undefined> {
+  for (let i = 0; ; i++) {
+    const booking = (await getAll<Booking>('/me/bookings', 2)).find((b) => b.id === id);
+    if (!booking || booking.status !== 'pending_payment' || i >= attempts) return booking;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
 }
 
 export function BookingPage({ slug }: { slug: string }) {
@@ -72,6 +91,13 @@ export function BookingPage({ slug }: { slug: string }) {
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<{ booking: Booking; credits: Credits } | null>(null);
   const [checking, setChecking] = useState(false);
+  const { search } = useLocation();
+  const returned = useRef<Returned | null>(
+    search.get('checkout') ? { outcome: search.get('checkout')!, purchase: search.get('purchase'), booking: search.get('booking') } : null,
+  );
+  const lastReturn = useRef<Returned | null>(null);
+  const lastPending = useRef<PendingBooking | null>(null);
+  const [payment, setPayment] = useState<PaymentState | null>(returned.current ? { kind: 'confirming' } : null);
   const heading = useRef<HTMLHeadingElement>(null);
   const firstRender = useRef(true);
 
@@ -103,7 +129,12 @@ export function BookingPage({ slug }: { slug: string }) {
       try {
         const body = payment === 'single' ? { serviceId: svc.id, start: chosen.start, payment } : { serviceId: svc.id, start: chosen.start };
         // A retry of the same choice after a lost answer carries the same key: one booking, its first answer.
-        const booked = await api.postOnce<{ booking: Booking; credits: Credits }>('/me/bookings', body);
+        const booked = await api.postOnce<{ booking: Booking; credits: Credits; checkoutUrl?: string | null }>('/me/bookings', body);
+        if (booked.checkoutUrl) {
+          // Paid alone through Stripe: the time is held while the client pays on Stripe's page.
+          window.location.assign(booked.checkoutUrl);
+          return;
+        }
         setResult(booked);
         setOffer(null);
         setStep('done');
@@ -131,37 +162,87 @@ export function BookingPage({ slug }: { slug: string }) {
     [refreshMe],
   );
 
-  // Back from a payment page: finish the purchase, then the booking.
+  // Back from Stripe Checkout (?checkout=success|cancelled&purchase=… or &booking=…): wait for the
+  // webhook, then show the balance, or book the slot chosen before paying.
+  const confirmReturn = useCallback(
+    async (back: Returned, pending: PendingBooking | null, signedIn: Me | null) => {
+      if (!page.data) return;
+      const svc = pending ? page.data.services.find((s) => s.id === pending.serviceId) : undefined;
+      const chosen = pending ? { start: pending.start, end: pending.end, remaining: 1 } : null;
+      if (!signedIn) {
+        setPayment(null);
+        return;
+      }
+      if (back.outcome !== 'success') {
+        setPayment({ kind: 'abandoned' });
+        if (svc && chosen) {
+          setService(svc);
+          setSlot(chosen);
+          setStep('confirm');
+        }
+        return;
+      }
+      setPayment({ kind: 'confirming' });
+      try {
+        if (back.booking) {
+          const booking = await waitForBooking(back.booking);
+          if (booking?.status === 'confirmed') {
+            setService(page.data.services.find((s) => s.id === booking.serviceId) ?? null);
+            setResult({ booking, credits: signedIn.credits });
+            setStep('done');
+            setPayment(null);
+          } else if (booking?.status === 'cancelled') {
+            setPayment({ kind: 'failed', text: 'The payment did not arrive within the 30 minutes the time was held, so the time was released. If you were charged, the payment is refunded in full.' });
+          } else {
+            setPayment({ kind: 'slow' });
+          }
+          return;
+        }
+        if (back.purchase) {
+          const purchase = await waitUntilPaid(await api.get<Purchase>(`/me/purchases/${encodeURIComponent(back.purchase)}`), 40);
+          if (purchase.status === 'paid') {
+            const fresh = await refreshMe();
+            if (svc && chosen && pending?.purchaseId === purchase.id) {
+              setPayment(null);
+              setService(svc);
+              setSlot(chosen);
+              setStep('confirm');
+              await book(svc, chosen);
+              return;
+            }
+            const left = fresh ? plural(fresh.credits.available, sessionsMode(page.data.services) ? 'session' : 'credit') : null;
+            setPayment({ kind: 'paid', text: left ? `Payment received — you have ${left} left.` : 'Payment received.' });
+          } else if (purchase.status === 'failed') {
+            setPayment({ kind: 'failed', text: 'The payment did not go through, so nothing was charged. Try again, or choose another way to pay.' });
+          } else {
+            setPayment({ kind: 'slow' });
+          }
+        }
+      } catch (e) {
+        setPayment(null);
+        setError(e);
+      }
+    },
+    [page.data, refreshMe, book],
+  );
+
   useEffect(() => {
-    if (!page.data || me === undefined) return;
+    if (!page.data || me === undefined || !returned.current) return;
+    const back = returned.current;
+    returned.current = null;
+    lastReturn.current = back;
+    navigate(`/${slug}`, { replace: true });
     let pending: PendingBooking | null = null;
     try {
       pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) ?? 'null') as PendingBooking | null;
+      sessionStorage.removeItem(PENDING_KEY);
     } catch {
       pending = null;
     }
-    if (!pending || pending.slug !== slug || !me) return;
-    sessionStorage.removeItem(PENDING_KEY);
-    const svc = page.data.services.find((s) => s.id === pending.serviceId);
-    if (!svc) return;
-    const chosen = { start: pending.start, end: pending.end, remaining: 1 };
-    setService(svc);
-    setSlot(chosen);
-    setStep('confirm');
-    setBusy('buy');
-    api
-      .get<Purchase>(`/me/purchases/${encodeURIComponent(pending.purchaseId)}`)
-      .then(waitUntilPaid)
-      .then((purchase) => {
-        setBusy(null);
-        if (purchase.status === 'paid') return book(svc, chosen);
-        setError(new Error('The payment has not come through yet. Refresh this page in a minute, or pick a package again.'));
-      })
-      .catch((e: unknown) => {
-        setBusy(null);
-        setError(e);
-      });
-  }, [page.data, me, slug, book]);
+    if (pending && pending.slug !== slug) pending = null;
+    lastPending.current = pending;
+    void confirmReturn(back, pending, me);
+  }, [page.data, me, slug, confirmReturn]);
 
   const buyAndBook = async (pkg: Package) => {
     if (!service || !slot) return;
@@ -260,7 +341,18 @@ export function BookingPage({ slug }: { slug: string }) {
     <div className="client-shell">
       <PracticeHeader practice={practice} signedIn={!!me} slug={slug} />
       <main id="main" className="page narrow">
-        {step !== 'done' && (
+        {payment && (
+          <PaymentReturn
+            state={payment}
+            headingRef={heading}
+            onContinue={() => {
+              setPayment(null);
+              if (step !== 'confirm') setStep('service');
+            }}
+            onCheckAgain={() => lastReturn.current && void confirmReturn(lastReturn.current, lastPending.current, me ?? null)}
+          />
+        )}
+        {!payment && step !== 'done' && (
           <ol className="steps" aria-label="Booking steps">
             {steps.map((s, i) => (
               <li key={s.key} aria-current={i === stepIndex ? 'step' : undefined} className={i < stepIndex ? 'done' : i === stepIndex ? 'current' : ''}>
@@ -272,7 +364,7 @@ export function BookingPage({ slug }: { slug: string }) {
           </ol>
         )}
 
-        {step === 'service' && (
+        {!payment && step === 'service' && (
           <section aria-labelledby="step-heading">
             <h1 id="step-heading" ref={heading} tabIndex={-1}>
               Book a session with {practice.name}
@@ -312,7 +404,7 @@ export function BookingPage({ slug }: { slug: string }) {
           </section>
         )}
 
-        {step === 'time' && service && (
+        {!payment && step === 'time' && service && (
           <section aria-labelledby="step-heading">
             <h1 id="step-heading" ref={heading} tabIndex={-1}>
               Pick a time
@@ -331,7 +423,7 @@ export function BookingPage({ slug }: { slug: string }) {
           </section>
         )}
 
-        {step === 'who' && service && slot && (
+        {!payment && step === 'who' && service && slot && (
           <section aria-labelledby="step-heading">
             <h1 id="step-heading" ref={heading} tabIndex={-1}>
               Your email
@@ -347,7 +439,7 @@ export function BookingPage({ slug }: { slug: string }) {
           </section>
         )}
 
-        {step === 'confirm' && service && slot && (
+        {!payment && step === 'confirm' && service && slot && (
           <section aria-labelledby="step-heading">
             <h1 id="step-heading" ref={heading} tabIndex={-1}>
               Confirm your booking
@@ -569,6 +661,36 @@ function Done({
           Book another session
         </button>
       </div>
+    </section>
+  );
+}
+
+function PaymentReturn({ state, headingRef, onContinue, onCheckAgain }: { state: PaymentState; headingRef: RefObject<HTMLHeadingElement | null>; onContinue: () => void; onCheckAgain: () => void }) {
+  const title = { confirming: 'Confirming your payment…', paid: 'Payment received', failed: 'The payment did not go through', abandoned: 'Payment cancelled', slow: 'Still confirming your payment' }[state.kind];
+  return (
+    <section aria-labelledby="payment-heading" className="stack" data-testid="payment-return">
+      <h1 id="payment-heading" ref={headingRef} tabIndex={-1}>
+        {title}
+      </h1>
+      {state.kind === 'confirming' && <Loading label="Waiting for the payment to be confirmed. This usually takes a few seconds." />}
+      {state.kind === 'paid' && <Notice kind="success">{state.text}</Notice>}
+      {state.kind === 'failed' && <p className="notice notice-warning">{state.text}</p>}
+      {state.kind === 'abandoned' && <p>You left the payment page, so nothing was charged. You can pay now, or choose another way.</p>}
+      {state.kind === 'slow' && (
+        <p>Stripe has not confirmed the payment yet. It usually takes a few seconds; your receipt is emailed as soon as it does, and your credits appear on your sessions page.</p>
+      )}
+      {state.kind !== 'confirming' && (
+        <div className="row wrap">
+          {state.kind === 'slow' && (
+            <button type="button" className="button button-primary" onClick={onCheckAgain}>
+              Check again
+            </button>
+          )}
+          <button type="button" className={state.kind === 'slow' ? 'button' : 'button button-primary'} onClick={onContinue}>
+            {state.kind === 'abandoned' ? 'Continue' : 'Book a session'}
+          </button>
+        </div>
+      )}
     </section>
   );
 }

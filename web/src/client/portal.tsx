@@ -2,8 +2,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, errorMessage, getAll, type Booking, type Cancellation, type Fee, type Me, type Package, type PublicPage, type Purchase, type Service } from '../api';
 import { SlotPicker, TimeZonePicker, usePickedSlot } from '../calendar';
 import { formatDate, formatDay, formatMoney, formatRange, formatTime, packageLine, plural, policySentence, sessionsMode, windowText } from '../format';
-import { Link, navigate, useTitle } from '../router';
-import { Dialog, Empty, ErrorBox, Loading, Notice, useAction, useLoad } from '../ui';
+import { Link, navigate, useLocation, useTitle } from '../router';
+import { Dialog, Empty, ErrorBox, Loading, Notice, useAction, useFocusOnMount, useLoad } from '../ui';
 import { useViewerTimeZone } from './booking-page';
 import { PracticeHeader } from './practice-header';
 import { ClientSignIn, loadMe, rememberClientSlug } from './sign-in';
@@ -92,6 +92,11 @@ export function Portal({ slug }: { slug: string }) {
   const [cancelling, setCancelling] = useState<Booking | null>(null);
   const [moving, setMoving] = useState<Booking | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const { search } = useLocation();
+  // From the fee mail (?fee=ID), or back from paying it on Stripe (?checkout=success|cancelled&fee=ID).
+  const [focusFee] = useState(() => search.get('fee'));
+  const [feeReturn] = useState(() => (search.get('checkout') && search.get('fee') ? { outcome: search.get('checkout')!, feeId: search.get('fee')! } : null));
+  const [confirmingFee, setConfirmingFee] = useState(feeReturn?.outcome === 'success');
   useTitle(page.data ? `Your sessions with ${page.data.practice.name}` : 'Your sessions');
 
   const refresh = useCallback(async () => {
@@ -109,6 +114,37 @@ export function Portal({ slug }: { slug: string }) {
   useEffect(() => {
     void refresh();
   }, [refresh]);
+
+  useEffect(() => {
+    if (!feeReturn || !page.data) return;
+    navigate(`/${slug}/me`, { replace: true });
+    if (feeReturn.outcome !== 'success') {
+      setMessage('You left the payment page, so nothing was charged.');
+      return;
+    }
+    let live = true;
+    void (async () => {
+      for (let i = 0; i < 40 && live; i++) {
+        const next = await loadMe(slug, page.data!.services.map((s) => s.id)).catch(() => null);
+        const fee = next?.fees.find((f) => f.id === feeReturn.feeId);
+        if (!fee || fee.status !== 'owed') {
+          if (!live) return;
+          setConfirmingFee(false);
+          setMessage(fee?.status === 'paid' ? `Thank you — the ${formatMoney(fee.amount)} fee is paid.` : 'The fee is settled.');
+          void refresh();
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 1500));
+      }
+      if (live) {
+        setConfirmingFee(false);
+        setMessage('Stripe has not confirmed the payment yet; your receipt is emailed as soon as it does.');
+      }
+    })();
+    return () => {
+      live = false;
+    };
+  }, [feeReturn, page.data, slug, refresh]);
 
   // Back from a payment page with a booking to finish: the booking page does that.
   useEffect(() => {
@@ -166,15 +202,24 @@ export function Portal({ slug }: { slug: string }) {
         {me && (
           <>
             <p className="signed-in-as">Signed in as {me.client.email}</p>
+            {confirmingFee && <Loading label="Confirming your payment…" />}
             {message && <Notice kind="success">{message}</Notice>}
             <section aria-labelledby="balance-heading" className="card-section">
               <h2 id="balance-heading">Your balance</h2>
               <BalanceSummary me={me} sessions={sessions} timeZone={practice.timeZone} />
-              {me.fees.filter((f) => f.status === 'owed').map((f) => (
-                <p key={f.id} className="notice notice-warning">
-                  You owe a {formatMoney(f.amount)} fee for a late cancellation or missed session. {practice.name} will tell you how to pay it.
-                </p>
-              ))}
+              {me.fees
+                .filter((f) => f.status === 'owed')
+                .map((f) => (
+                  <OwedFee
+                    key={f.id}
+                    fee={f}
+                    highlighted={focusFee === f.id}
+                    onPaid={(text) => {
+                      setMessage(text);
+                      void refresh();
+                    }}
+                  />
+                ))}
             </section>
 
             <section aria-labelledby="upcoming-heading" className="section">
@@ -490,5 +535,34 @@ function BuyMore({ packages, sessions, onBought }: { packages: Package[]; sessio
       )}
       <ErrorBox error={error} />
     </section>
+  );
+}
+
+/** A fee owed, with a button to pay it online (Stripe Checkout, or at once with test payments). */
+function OwedFee({ fee, highlighted, onPaid }: { fee: Fee; highlighted: boolean; onPaid: (message: string) => void }) {
+  const { busy, error, run } = useAction();
+  const button = useFocusOnMount<HTMLButtonElement>(highlighted);
+  const pay = () =>
+    run(
+      async () => {
+        const result = await api.post<{ checkoutUrl: string | null }>(`/me/fees/${encodeURIComponent(fee.id)}/pay`, {}, { idempotencyKey: `pay-fee-${fee.id}` });
+        if (result.checkoutUrl) {
+          window.location.assign(result.checkoutUrl);
+          return;
+        }
+        onPaid(`Thank you — the ${formatMoney(fee.amount)} fee is paid.`);
+      },
+      { keepBusy: true },
+    );
+  return (
+    <div className={`notice notice-warning${highlighted ? ' highlighted' : ''}`} data-testid="owed-fee">
+      <p className="fee-line">
+        <span>You owe a {formatMoney(fee.amount)} fee for a late cancellation or missed session.</span>
+        <button ref={button} type="button" className="button button-primary" onClick={() => void pay()} disabled={busy}>
+          {busy ? 'Opening the payment…' : `Pay ${formatMoney(fee.amount)}`}
+        </button>
+      </p>
+      {error !== null && <ErrorBox>{error instanceof ApiError && error.code === 'payments_not_configured' ? 'Online payment is not available; your practitioner will tell you how to pay.' : errorMessage(error)}</ErrorBox>}
+    </div>
   );
 }

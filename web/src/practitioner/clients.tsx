@@ -1,5 +1,5 @@
-import { useMemo, useState, type FormEvent } from 'react';
-import { api, ApiError, errorMessage, getAll, type Booking, type Cancellation, type Client, type ClientDetail, type ClientSummary, type Fee, type LedgerEntry, type Lot, type Package, type Service } from '../api';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { api, ApiError, errorMessage, getAll, newIdempotencyKey, type Booking, type Cancellation, type Client, type ClientDetail, type ClientSummary, type Fee, type LedgerEntry, type Lot, type Package, type Purchase, type Refund, type RefundQuote, type Service } from '../api';
 import { SlotPicker, usePickedSlot } from '../calendar';
 import { credits, formatDate, formatDayShort, formatMoney, formatRange, formatTime, packageLine, plural } from '../format';
 import { Link, navigate, useTitle } from '../router';
@@ -223,7 +223,8 @@ type Action =
   | { kind: 'erase' }
   | { kind: 'cancel'; booking: Booking }
   | { kind: 'waive'; booking: Booking }
-  | { kind: 'settle'; booking: Booking; how: 'complete' | 'no-show' };
+  | { kind: 'settle'; booking: Booking; how: 'complete' | 'no-show' }
+  | { kind: 'refund'; purchase: Purchase };
 
 export function ClientPage({ id }: { id: string }) {
   const { account } = useAccount();
@@ -422,9 +423,18 @@ export function ClientPage({ id }: { id: string }) {
         ) : (
           <ul className="plain-list">
             {detail.purchases.map((p) => (
-              <li key={p.id}>
-                {formatDate(p.createdAt, tz)} · {packages.find((k) => k.id === p.packageId)?.name ?? 'Package'} · {formatMoney(p.amount)} · {p.status}
-                {p.provider === 'manual' && ' (paid outside Tallybook)'}
+              <li key={p.id} className="purchase-line">
+                <span>
+                  {formatDate(p.createdAt, tz)} · {packages.find((k) => k.id === p.packageId)?.name ?? 'Package'} · {formatMoney(p.amount)} · {p.status}
+                  {p.provider === 'manual' && ' (paid outside Tallybook)'}
+                  {p.provider === 'stripe' && ' (Stripe)'}
+                  {p.refundedAmount && <> · {formatMoney(p.refundedAmount)} refunded</>}
+                </span>
+                {p.status === 'paid' && (
+                  <button type="button" className="button" onClick={() => setAction({ kind: 'refund', purchase: p })} aria-label={`Refund ${packages.find((k) => k.id === p.packageId)?.name ?? 'this package'} bought ${formatDate(p.createdAt, tz)}`}>
+                    Refund
+                  </button>
+                )}
               </li>
             ))}
           </ul>
@@ -455,6 +465,7 @@ export function ClientPage({ id }: { id: string }) {
       {action?.kind === 'erase' && <EraseDialog client={detail} onClose={() => setAction(null)} onDone={done} />}
       {action?.kind === 'cancel' && <PractitionerCancelDialog booking={action.booking} tz={tz} onClose={() => setAction(null)} onDone={done} />}
       {action?.kind === 'waive' && <WaiveDialog booking={action.booking} tz={tz} onClose={() => setAction(null)} onDone={done} />}
+      {action?.kind === 'refund' && <RefundDialog purchase={action.purchase} packageName={packages.find((k) => k.id === action.purchase.packageId)?.name ?? 'Package'} tz={tz} onClose={() => setAction(null)} onDone={done} />}
       {action?.kind === 'settle' && <SettleDialog booking={action.booking} how={action.how} tz={tz} onClose={() => setAction(null)} onDone={done} />}
     </>
   );
@@ -768,6 +779,101 @@ function SettleDialog({ booking, how, tz, onClose, onDone }: { booking: Booking;
           {how === 'complete' ? 'Mark attended' : 'Mark no-show'}
         </button>
       </div>
+    </Dialog>
+  );
+}
+
+/**
+ * Refund a package: the server quotes the pro-rata amount for the credits chosen (never computed
+ * here) and which upcoming sessions it would need cancelled, before anything is confirmed.
+ */
+function RefundDialog({ purchase, packageName, tz, onClose, onDone }: { purchase: Purchase; packageName: string; tz: string; onClose: () => void; onDone: (text: string) => void }) {
+  const [creditsText, setCreditsText] = useState('');
+  const [quote, setQuote] = useState<RefundQuote | null>(null);
+  const [quoteError, setQuoteError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
+  const [key] = useState(newIdempotencyKey);
+  const chosen = creditsText === '' ? undefined : Number(creditsText);
+
+  useEffect(() => {
+    let live = true;
+    const query = chosen !== undefined && Number.isInteger(chosen) && chosen > 0 ? `?credits=${chosen}` : '';
+    api
+      .get<RefundQuote>(`/purchases/${encodeURIComponent(purchase.id)}/refund${query}`)
+      .then((q) => {
+        if (!live) return;
+        setQuote(q);
+        setQuoteError(null);
+        if (creditsText === '') setCreditsText(String(q.refund.credits));
+      })
+      .catch((e: unknown) => live && setQuoteError(e));
+    return () => {
+      live = false;
+    };
+  }, [purchase.id, chosen]);
+
+  const cancelling = quote?.bookingsToCancel ?? [];
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!quote) return;
+    await run(async () => {
+      const result = await api.post<{ purchase: Purchase; refund: Refund }>(
+        `/purchases/${encodeURIComponent(purchase.id)}/refund`,
+        { credits: quote.refund.credits, ...(cancelling.length > 0 ? { cancelBookings: true } : {}) },
+        { idempotencyKey: `${key}-${quote.refund.credits}` },
+      );
+      onDone(
+        result.refund.status === 'succeeded'
+          ? `Refunded ${formatMoney(result.refund.amount)} for ${plural(result.refund.credits, 'credit')}.`
+          : `Refund of ${formatMoney(result.refund.amount)} recorded; the payment provider is finishing it.`,
+      );
+    });
+  };
+  return (
+    <Dialog open onClose={onClose} title={`Refund ${packageName}?`}>
+      <form onSubmit={submit} className="stack" noValidate>
+        <p className="hint">
+          Bought {formatDate(purchase.createdAt, tz)} for {formatMoney(purchase.amount)}
+          {purchase.refundedAmount && <> · {formatMoney(purchase.refundedAmount)} refunded already</>}.
+        </p>
+        <Field
+          label="Unused credits to refund"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={quote?.refundableCredits}
+          step={1}
+          value={creditsText}
+          onChange={(e) => setCreditsText(e.target.value)}
+          hint={quote ? `At most ${quote.refundableCredits}.` : undefined}
+        />
+        {quote && !quoteError && (
+          <div className="notice" data-testid="refund-quote">
+            <p>
+              <strong>
+                Refund {formatMoney(quote.refund.amount)} for {plural(quote.refund.credits, 'credit')}
+              </strong>{' '}
+              — {plural(quote.refund.credits, 'credit')} {quote.refund.credits === 1 ? 'is' : 'are'} taken back.
+            </p>
+            {cancelling.length > 0 && (
+              <p>
+                This also cancels {cancelling.length === 1 ? 'an upcoming session' : `${cancelling.length} upcoming sessions`} that hold{cancelling.length === 1 ? 's' : ''} those credits:{' '}
+                {cancelling.map((b) => formatDayShort(b.start, tz) + ' ' + formatTime(b.start, tz)).join(', ')}. The client is told by email.
+              </p>
+            )}
+          </div>
+        )}
+        {quoteError !== null && <ErrorBox error={quoteError} />}
+        <ErrorBox error={error} />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Keep it
+          </button>
+          <button type="submit" className="button button-danger" disabled={busy || !quote || quoteError !== null}>
+            {busy ? 'Refunding…' : cancelling.length > 0 ? `Cancel ${cancelling.length === 1 ? 'the session' : 'sessions'} and refund` : `Refund ${quote ? formatMoney(quote.refund.amount) : ''}`}
+          </button>
+        </div>
+      </form>
     </Dialog>
   );
 }

@@ -5,6 +5,7 @@ import { allTimeZones, credits, dayLabel, durationText, formatMoney, packageLine
 import { useTitle } from '../router';
 import { BookingLink, Dialog, Empty, ErrorBox, Field, Loading, SelectField, useAction, useLoad } from '../ui';
 import { useAccount } from './account';
+import { PaymentsPanel } from './payments';
 import { PackageForm, PolicyForm, RangesEditor, ServiceForm, WeeklyEditor, weeklyFrom, weeklyProblems, weeklyTo, type Weekly } from './catalog-forms';
 
 export function Settings() {
@@ -56,6 +57,9 @@ export function Settings() {
           </li>
           <li>
             <a href="#policy">Cancellation policy</a>
+          </li>
+          <li>
+            <a href="#payments">Payments</a>
           </li>
           <li>
             <a href="#practice">Practice</a>
@@ -137,6 +141,11 @@ export function Settings() {
       <section id="policy" className="card-section" aria-labelledby="policy-heading">
         <h2 id="policy-heading">Cancellation policy</h2>
         <PolicyForm initial={practice.policy} currency={practice.currency} onSaved={() => void reload()} />
+      </section>
+
+      <section id="payments" className="card-section" aria-labelledby="payments-heading">
+        <h2 id="payments-heading">Payments</h2>
+        <PaymentsPanel onSaved={data.reload} />
       </section>
 
       <section id="practice" className="card-section" aria-labelledby="practice-heading">

@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { balanceOf, lotStates } from '../../../app/balances.js';
 import { bookSession } from '../../../app/book-session.js';
 import { purchasePackage } from '../../../app/purchases.js';
+import { openCheckout } from '../../../app/checkouts.js';
+import { startFeePayment } from '../../../app/pay-fee.js';
 import { rescheduleBooking } from '../../../app/reschedule-booking.js';
 import { endSession } from '../../../app/sessions.js';
 import { previewCancellation, settleBooking } from '../../../app/settle-booking.js';
@@ -22,6 +24,12 @@ const tags = ['client'];
 export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   app.addHook('preHandler', requireCaller('client', deps));
   const actorOf = (clientId: string) => ({ kind: 'client' as const, id: clientId });
+  /** The Checkout URL of what was just bought or booked, opening the Checkout if need be; null without Stripe. */
+  const checkoutUrlFor = async (column: 'purchase_id' | 'booking_id', id: string): Promise<string | null> => {
+    if (deps.payments?.name !== 'stripe') return null;
+    const checkout = await deps.db.kysely.selectFrom('stripe_checkouts').select('id').where(column, '=', id).executeTakeFirst();
+    return checkout ? openCheckout(deps.db, deps.payments.gateway, checkout.id, deps.clock.now()) : null;
+  };
 
   app.post('/me/logout', { schema: { tags, summary: 'End the client session', response: { 204: Type.Null(), ...problemResponses } } }, async (request, reply) => {
     for (const secret of sessionSecretsOf(request, CLIENT_COOKIE)) await endSession(deps.db, secret);
@@ -76,18 +84,31 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
     {
       schema: {
         tags,
-        summary: 'Book a slot; credits are applied automatically, or `payment: "single"` pays the service’s price for this session alone',
+        summary: 'Book a slot; credits are applied automatically, or `payment: "single"` pays the service’s price for this session alone (with Stripe: `pending_payment` until paid, the slot held 30 minutes)',
         body: Body({ serviceId: Id, start: Instant, payment: Type.Optional(Type.Union([Type.Literal('credits'), Type.Literal('single')])) }),
-        response: { 201: Type.Object({ booking: Booking, credits: Credits }), ...problemResponses },
+        response: { 201: Type.Object({ booking: Booking, credits: Credits, checkoutUrl: Type.Optional(Type.Union([Type.String(), Type.Null()])) }), ...problemResponses },
       },
     },
     async (request, reply) => {
       const caller = clientOf(request);
       const now = deps.clock.now();
-      await runIdempotent(deps, request, reply, async (trx) => {
-        const { booking, service, credits } = await bookSession(deps.db, trx, { practiceId: caller.practiceId, clientId: caller.clientId, serviceId: request.body.serviceId, start: new Date(request.body.start), actor: actorOf(caller.clientId), mail: deps.config, ...(request.body.payment === 'single' ? { single: { paidNow: deps.payments?.paysAtOnce === true } } : {}) }, now);
-        return { status: 201, body: { booking: bookingView(booking, service.name), credits } };
-      }, () => deps.mail.kick());
+      const settle = !deps.payments ? null : deps.payments.paysAtOnce ? ('now' as const) : ('checkout' as const);
+      await runIdempotent(
+        deps,
+        request,
+        reply,
+        async (trx) => {
+          const { booking, service, credits } = await bookSession(deps.db, trx, { practiceId: caller.practiceId, clientId: caller.clientId, serviceId: request.body.serviceId, start: new Date(request.body.start), actor: actorOf(caller.clientId), mail: deps.config, ...(request.body.payment === 'single' ? { single: { settle } } : {}) }, now);
+          return { status: 201, body: { booking: bookingView(booking, service.name), credits } };
+        },
+        () => deps.mail.kick(),
+        // A single session paid through Stripe: its Checkout is opened once the booking has committed (`checkoutUrl` only then).
+        async (outcome) => {
+          const body = outcome.body as { booking: { id: string; status: string } };
+          if (body.booking.status !== 'pending_payment') return outcome;
+          return { status: outcome.status, body: { ...body, checkoutUrl: await checkoutUrlFor('booking_id', body.booking.id) } };
+        },
+      );
     },
   );
 
@@ -116,7 +137,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
       const now = deps.clock.now();
       await runIdempotent(deps, request, reply, async (trx) => {
         const scope = { practiceId: caller.practiceId, bookingId: request.params.id, clientId: caller.clientId };
-        const { booking, outcome } = await settleBooking(deps.db, trx, scope, { kind: 'cancel', actor: 'client' }, actorOf(caller.clientId), request.body?.reason ?? null, now);
+        const { booking, outcome } = await settleBooking(deps.db, trx, scope, { kind: 'cancel', actor: 'client' }, actorOf(caller.clientId), request.body?.reason ?? null, now, deps.config);
         const service = await trx.selectFrom('services').select('name').where('id', '=', booking.service_id).executeTakeFirstOrThrow();
         return { status: 200, body: { booking: bookingView(booking, service.name), outcome } };
       }, () => deps.mail.kick());
@@ -151,10 +172,60 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
     },
     async (request, reply) => {
       const caller = clientOf(request);
-      await runIdempotent(deps, request, reply, async (trx) => {
-        const { purchase, checkoutUrl } = await purchasePackage(trx, deps.payments, { practiceId: caller.practiceId, clientId: caller.clientId }, request.body.packageId, deps.clock.now());
-        return { status: 201, body: { purchase: purchaseView(purchase), checkoutUrl } };
-      }, () => deps.mail.kick());
+      await runIdempotent(
+        deps,
+        request,
+        reply,
+        async (trx) => {
+          const { purchase } = await purchasePackage(trx, deps.payments, { practiceId: caller.practiceId, clientId: caller.clientId }, request.body.packageId, deps.clock.now(), deps.config);
+          return { status: 201, body: { purchase: purchaseView(purchase), checkoutUrl: null } };
+        },
+        () => deps.mail.kick(),
+        // With Stripe: the Checkout is opened once the purchase has committed (and again on a replay, by its idempotency key).
+        async (outcome) => {
+          const body = outcome.body as { purchase: { id: string }; checkoutUrl: string | null };
+          return { status: outcome.status, body: { ...body, checkoutUrl: await checkoutUrlFor('purchase_id', body.purchase.id) } };
+        },
+      );
+    },
+  );
+
+  app.post(
+    '/me/fees/:id/pay',
+    {
+      schema: {
+        tags,
+        summary: 'Pay a fee owed (a late cancellation, a no-show): a Checkout with Stripe; the fee is paid when Stripe confirms',
+        params: IdParams,
+        response: { 201: Type.Object({ checkoutUrl: Type.Union([Type.String(), Type.Null()]) }), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const caller = clientOf(request);
+      const now = deps.clock.now();
+      await runIdempotent(
+        deps,
+        request,
+        reply,
+        async (trx) => {
+          await startFeePayment(trx, deps.payments, { practiceId: caller.practiceId, clientId: caller.clientId }, request.params.id, deps.config, now);
+          return { status: 201, body: { checkoutUrl: null } };
+        },
+        undefined,
+        async (outcome) => {
+          if (deps.payments?.name !== 'stripe') return outcome;
+          const checkout = await deps.db.kysely
+            .selectFrom('stripe_checkouts')
+            .select('id')
+            .where('fee_id', '=', request.params.id)
+            .where('client_id', '=', caller.clientId)
+            .where('status', 'in', ['creating', 'open'])
+            .orderBy('created_at', 'desc')
+            .executeTakeFirst();
+          const checkoutUrl = checkout ? await openCheckout(deps.db, deps.payments.gateway, checkout.id, now) : null;
+          return { status: outcome.status, body: { checkoutUrl } };
+        },
+      );
     },
   );
 

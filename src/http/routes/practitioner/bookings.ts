@@ -92,7 +92,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
         const body = (request.body ?? {}) as { reason?: string; applyPolicy?: boolean };
         const settlement = kind === 'cancel' ? { kind, actor: 'practitioner' as const, applyPolicy: body.applyPolicy } : { kind };
         await runIdempotent(deps, request, reply, async (trx) => {
-          const { booking, outcome } = await settleBooking(deps.db, trx, { practiceId: caller.practiceId, bookingId: request.params.id }, settlement, actorOf(caller.userId), body.reason ?? null, now);
+          const { booking, outcome } = await settleBooking(deps.db, trx, { practiceId: caller.practiceId, bookingId: request.params.id }, settlement, actorOf(caller.userId), body.reason ?? null, now, deps.config);
           return { status: 200, body: { booking: bookingView(booking, await serviceName(trx, booking.service_id)), outcome } };
         }, () => deps.mail.kick());
       },

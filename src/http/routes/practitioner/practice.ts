@@ -5,7 +5,7 @@ import { practiceView } from '../../../app/views.js';
 import type { AppDeps } from '../../../deps.js';
 import { Practice, PolicyInput } from '../../objects.js';
 import { practitionerOf } from '../../plugins/auth.js';
-import { Body, Name, problemResponses } from '../../schemas.js';
+import { Body, Name, Nullable, problemResponses } from '../../schemas.js';
 
 const tags = ['practice'];
 export const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/json'];
@@ -29,6 +29,7 @@ export const practiceRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asyn
           timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
           currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
           policy: Type.Optional(PolicyInput),
+          stripeAccountId: Type.Optional(Nullable(Type.String({ pattern: '^acct_[A-Za-z0-9]{1,64}$' }))),
         }),
         response: { 200: Practice, ...problemResponses },
       },
