@@ -48,6 +48,9 @@ export async function eraseClient(db: Db, practiceId: string, clientId: string, 
     // Sign-in code counters (`requestLoginCode`) are keyed by practice and email, whatever the key's exact shape.
     await trx.deleteFrom('rate_limits').where(containing('bucket', practiceId)).where(containing('bucket', client.email)).execute();
     await blankMail(trx, practiceId, client, tombstone.email);
+    // Stored answers of idempotent requests about the client (kept 24 h for replays) carry their
+    // name or email, and always their id; a replay after the erasure is decided anew.
+    await trx.deleteFrom('idempotency_keys').where(containing('response_json', client.id)).execute();
     await trx.updateTable('bookings').set({ cancel_reason: null }).where('practice_id', '=', practiceId).where('client_id', '=', client.id).where('cancel_reason', 'is not', null).execute();
     await cancelPendingJobs(trx, practiceId, client.id);
     return { ...client, ...tombstone };

@@ -34,9 +34,12 @@ const EXEMPT: Record<string, string> = {
 };
 
 /** Query parameters that page or filter and name nothing. Any other query parameter must be in QUERY_IDS. */
-const NOT_IDS_IN_QUERY = new Set(['limit', 'cursor', 'from', 'to', 'status']);
+const NOT_IDS_IN_QUERY = new Set(['limit', 'cursor', 'from', 'to', 'status', 'credits']);
 /** A body field with a name like this names something by id: it must be in BODY_IDS. */
 const ID_FIELD = /(^id|Id|Ids)$/;
+/** Body fields named like ids that name nothing of Tallybook's (a Stripe Connect account is Stripe's). */
+const NOT_IDS_IN_BODY = new Set(['stripeAccountId']);
+const namesAnId = (field: string) => ID_FIELD.test(field) && !NOT_IDS_IN_BODY.has(field);
 /** Values for the other required fields of a body, by name, so the request reaches the id check. */
 const BODY_VALUES: Record<string, unknown> = {
   start: '2026-03-13T10:00:00.000Z', // a free slot of B's (and A's) service, a Friday
@@ -393,7 +396,7 @@ describeEachDialect(
       if (!variant) return { url, body: operation.requestBody ? {} : undefined };
       const body: Record<string, unknown> = {};
       for (const [name] of Object.entries(variant.properties ?? {})) {
-        if (ID_FIELD.test(name)) body[name] = slot.in === 'body' && slot.name === name ? value : BODY_IDS[name]!(own)[0];
+        if (namesAnId(name)) body[name] = slot.in === 'body' && slot.name === name ? value : BODY_IDS[name]!(own)[0];
         else if (variant.required?.includes(name)) body[name] = BODY_VALUES[name];
       }
       return { url, body };
@@ -421,13 +424,13 @@ describeEachDialect(
       }
       const fields = new Set(bodyVariants(operation).flatMap((v) => Object.keys(v?.properties ?? {})));
       for (const name of fields) {
-        if (!ID_FIELD.test(name)) continue;
+        if (!namesAnId(name)) continue;
         if (!(name in BODY_IDS)) throw new Error(`${route}: the sweep has no ids for the body field "${name}"; add A’s objects of that kind to BODY_IDS`);
         slots.push({ in: 'body', name });
       }
       for (const variant of bodyVariants(operation)) {
         for (const name of variant?.required ?? []) {
-          if (!ID_FIELD.test(name) && !(name in BODY_VALUES) && slots.length > 0) throw new Error(`${route}: no value for the required body field "${name}"; add one to BODY_VALUES`);
+          if (!namesAnId(name) && !(name in BODY_VALUES) && slots.length > 0) throw new Error(`${route}: no value for the required body field "${name}"; add one to BODY_VALUES`);
         }
       }
       return slots;
