@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import type { Schema } from '../db/schema.js';
+import { sql } from 'kysely';
+import type { Db } from '../db/create-db.js';
 import { iso } from '../domain/instants.js';
 import { bookingView } from './views.js';
 import { offsetOf, offsetPage } from './offset-cursor.js';
@@ -18,10 +18,10 @@ export interface BookingFilter {
 }
 
 /** A page of bookings; the cursor is an opaque offset (booking lists are short and ordered by time, not by id). */
-export async function bookingsPage(db: Kysely<Schema>, filter: BookingFilter, page: { limit?: number | undefined; cursor?: string | undefined }) {
+export async function bookingsPage(db: Db, filter: BookingFilter, page: { limit?: number | undefined; cursor?: string | undefined }) {
   const limit = page.limit ?? BOOKINGS_PAGE_DEFAULT;
   const offset = offsetOf(page.cursor);
-  let query = db
+  let query = db.kysely
     .selectFrom('bookings as b')
     .innerJoin('services as s', 's.id', 'b.service_id')
     .selectAll('b')

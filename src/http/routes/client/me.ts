@@ -1,16 +1,16 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { balanceOf, lotStates } from '../../../app/balances.js';
 import { bookSession } from '../../../app/book-session.js';
 import { purchasePackage } from '../../../app/purchases.js';
-import { openCheckout } from '../../../app/checkouts.js';
+import { checkoutUrl, type CheckoutOf } from '../../../app/checkout-url.js';
+import { clientPurchase } from '../../../app/client-purchase.js';
+import { meSummary } from '../../../app/me-summary.js';
+import { serviceName } from '../../../app/service-name.js';
 import { startFeePayment } from '../../../app/pay-fee.js';
 import { rescheduleBooking } from '../../../app/reschedule-booking.js';
 import { endSession } from '../../../app/sessions.js';
 import { previewCancellation, settleBooking } from '../../../app/settle-booking.js';
-import { bookingView, clientView, feeView, lotView, purchaseView } from '../../../app/views.js';
-import { DomainError } from '../../../domain/errors.js';
-import { coverage } from '../../../domain/lots.js';
+import { bookingView, purchaseView } from '../../../app/views.js';
 import type { AppDeps } from '../../../deps.js';
 import { runIdempotent } from '../../idempotency.js';
 import { Booking, Cancellation, Client, Credits, Fee, Lot, Purchase } from '../../objects.js';
@@ -25,11 +25,8 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
   app.addHook('preHandler', requireCaller('client', deps));
   const actorOf = (clientId: string) => ({ kind: 'client' as const, id: clientId });
   /** The Checkout URL of what was just bought or booked, opening the Checkout if need be; null without Stripe. */
-  const checkoutUrlFor = async (column: 'purchase_id' | 'booking_id', id: string): Promise<string | null> => {
-    if (deps.payments?.name !== 'stripe') return null;
-    const checkout = await deps.db.kysely.selectFrom('stripe_checkouts').select('id').where(column, '=', id).executeTakeFirst();
-    return checkout ? openCheckout(deps.db, deps.payments.gateway, checkout.id, deps.clock.now()) : null;
-  };
+  const checkoutUrlFor = async (of: CheckoutOf): Promise<string | null> =>
+    deps.payments?.name === 'stripe' ? checkoutUrl(deps.db, deps.payments.gateway, of, deps.clock.now()) : null;
 
   app.post('/me/logout', { schema: { tags, summary: 'End the client session', response: { 204: Type.Null(), ...problemResponses } } }, async (request, reply) => {
     for (const secret of sessionSecretsOf(request, CLIENT_COOKIE)) await endSession(deps.db, secret);
@@ -51,20 +48,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
     },
     async (request) => {
       const caller = clientOf(request);
-      const db = deps.db.kysely;
-      const client = await db.selectFrom('clients').selectAll().where('id', '=', caller.clientId).executeTakeFirstOrThrow();
-      const now = deps.clock.now();
-      const { lots, credits } = await balanceOf(db, caller.practiceId, caller.clientId, now);
-      const services = await db.selectFrom('services').select('id').where('practice_id', '=', caller.practiceId).where('active', '=', 1).orderBy('created_at').execute();
-      const fees = await db.selectFrom('fees').selectAll().where('practice_id', '=', caller.practiceId).where('client_id', '=', caller.clientId).orderBy('created_at', 'desc').execute();
-      const states = lotStates(lots);
-      return {
-        client: clientView(client, credits),
-        credits,
-        lots: lots.map(lotView),
-        coverage: services.map((s) => ({ serviceId: s.id, available: coverage(states, s.id, now.getTime()) })),
-        fees: fees.map(feeView),
-      };
+      return meSummary(deps.db, caller.practiceId, caller.clientId, deps.clock.now());
     },
   );
 
@@ -75,7 +59,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
     },
     async (request) => {
       const caller = clientOf(request);
-      return bookingsPage(deps.db.kysely, { practiceId: caller.practiceId, clientId: caller.clientId, upcomingFirst: true, now: deps.clock.now() }, request.query);
+      return bookingsPage(deps.db, { practiceId: caller.practiceId, clientId: caller.clientId, upcomingFirst: true, now: deps.clock.now() }, request.query);
     },
   );
 
@@ -106,7 +90,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
         async (outcome) => {
           const body = outcome.body as { booking: { id: string; status: string } };
           if (body.booking.status !== 'pending_payment') return outcome;
-          return { status: outcome.status, body: { ...body, checkoutUrl: await checkoutUrlFor('booking_id', body.booking.id) } };
+          return { status: outcome.status, body: { ...body, checkoutUrl: await checkoutUrlFor({ bookingId: body.booking.id }) } };
         },
       );
     },
@@ -138,8 +122,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
       await runIdempotent(deps, request, reply, async (trx) => {
         const scope = { practiceId: caller.practiceId, bookingId: request.params.id, clientId: caller.clientId };
         const { booking, outcome } = await settleBooking(deps.db, trx, scope, { kind: 'cancel', actor: 'client' }, actorOf(caller.clientId), request.body?.reason ?? null, now, deps.config);
-        const service = await trx.selectFrom('services').select('name').where('id', '=', booking.service_id).executeTakeFirstOrThrow();
-        return { status: 200, body: { booking: bookingView(booking, service.name), outcome } };
+        return { status: 200, body: { booking: bookingView(booking, await serviceName(trx, booking.service_id)), outcome } };
       }, () => deps.mail.kick());
     },
   );
@@ -184,7 +167,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
         // With Stripe: the Checkout is opened once the purchase has committed (and again on a replay, by its idempotency key).
         async (outcome) => {
           const body = outcome.body as { purchase: { id: string }; checkoutUrl: string | null };
-          return { status: outcome.status, body: { ...body, checkoutUrl: await checkoutUrlFor('purchase_id', body.purchase.id) } };
+          return { status: outcome.status, body: { ...body, checkoutUrl: await checkoutUrlFor({ purchaseId: body.purchase.id }) } };
         },
       );
     },
@@ -214,16 +197,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
         undefined,
         async (outcome) => {
           if (deps.payments?.name !== 'stripe') return outcome;
-          const checkout = await deps.db.kysely
-            .selectFrom('stripe_checkouts')
-            .select('id')
-            .where('fee_id', '=', request.params.id)
-            .where('client_id', '=', caller.clientId)
-            .where('status', 'in', ['creating', 'open'])
-            .orderBy('created_at', 'desc')
-            .executeTakeFirst();
-          const checkoutUrl = checkout ? await openCheckout(deps.db, deps.payments.gateway, checkout.id, now) : null;
-          return { status: outcome.status, body: { checkoutUrl } };
+          return { status: outcome.status, body: { checkoutUrl: await checkoutUrl(deps.db, deps.payments.gateway, { feeId: request.params.id, clientId: caller.clientId }, now) } };
         },
       );
     },
@@ -231,14 +205,6 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
 
   app.get('/me/purchases/:id', { schema: { tags, summary: 'One of the client’s purchases', params: IdParams, response: { 200: Purchase, ...problemResponses } } }, async (request) => {
     const caller = clientOf(request);
-    const purchase = await deps.db.kysely
-      .selectFrom('purchases')
-      .selectAll()
-      .where('practice_id', '=', caller.practiceId)
-      .where('client_id', '=', caller.clientId)
-      .where('id', '=', request.params.id)
-      .executeTakeFirst();
-    if (!purchase) throw new DomainError('not_found', 'no such purchase');
-    return purchaseView(purchase);
+    return clientPurchase(deps.db, caller.practiceId, caller.clientId, request.params.id);
   });
 };

@@ -36,7 +36,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     async (request) => {
       const { practiceId } = practitionerOf(request);
       const { limit, cursor, ...filter } = request.query;
-      return bookingsPage(deps.db.kysely, { practiceId, ...filter, now: deps.clock.now() }, { limit, cursor });
+      return bookingsPage(deps.db, { practiceId, ...filter, now: deps.clock.now() }, { limit, cursor });
     },
   );
 

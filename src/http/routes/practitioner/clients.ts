@@ -3,8 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { balanceOf, clientLots, lotAsOf, NO_CREDITS } from '../../../app/balances.js';
 import { listClients, createClient } from '../../../app/clients.js';
 import { eraseClient } from '../../../app/erase-client.js';
-import { adjustLot, clientOfPractice, grantCredits } from '../../../app/practitioner-credits.js';
-import { bookingWithReasonView, clientView, feeView, ledgerEntryView, lotView, purchaseView } from '../../../app/views.js';
+import { adjustLot, grantCredits } from '../../../app/practitioner-credits.js';
+import { clientDetail } from '../../../app/client-detail.js';
+import { clientView, ledgerEntryView, lotView } from '../../../app/views.js';
 import { CREDITS_MAX } from '../../../domain/ledger.js';
 import { VALIDITY_DAYS_MAX } from '../../../domain/lots.js';
 import type { AppDeps } from '../../../deps.js';
@@ -15,7 +16,6 @@ import { Body, Collection, Email, Id, IdParams, Name, Nullable, PageQuery, probl
 
 const tags = ['clients'];
 const Reason = Type.String({ minLength: 1, maxLength: 1000 });
-export const LEDGER_HISTORY_MAX = 500;
 
 const ClientSummary = Type.Object({
   ...Client.properties,
@@ -65,24 +65,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       },
     },
     async (request) => {
-      const { practiceId } = practitionerOf(request);
-      const db = deps.db.kysely;
-      const client = await clientOfPractice(db, practiceId, request.params.id);
-      const { lots, credits } = await balanceOf(db, practiceId, client.id, deps.clock.now());
-      const [bookings, purchases, fees, ledger] = await Promise.all([
-        db.selectFrom('bookings as b').innerJoin('services as s', 's.id', 'b.service_id').selectAll('b').select('s.name as service_name').where('b.practice_id', '=', practiceId).where('b.client_id', '=', client.id).orderBy('b.start_at', 'desc').execute(),
-        db.selectFrom('purchases').selectAll().where('practice_id', '=', practiceId).where('client_id', '=', client.id).orderBy('created_at', 'desc').execute(),
-        db.selectFrom('fees').selectAll().where('practice_id', '=', practiceId).where('client_id', '=', client.id).orderBy('created_at', 'desc').execute(),
-        db.selectFrom('ledger_entries').selectAll().where('practice_id', '=', practiceId).where('client_id', '=', client.id).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(LEDGER_HISTORY_MAX).execute(),
-      ]);
-      return {
-        ...clientView(client, credits),
-        lots: lots.map(lotView),
-        bookings: bookings.map((b) => bookingWithReasonView(b, b.service_name)),
-        purchases: purchases.map(purchaseView),
-        fees: fees.map(feeView),
-        ledger: ledger.map(ledgerEntryView),
-      };
+      return clientDetail(deps.db, practitionerOf(request).practiceId, request.params.id, deps.clock.now());
     },
   );
 
