@@ -33,6 +33,11 @@ describeEachDialect('a fee owed can block new bookings', (ctx) => {
     expect(onBehalf.statusCode).toBe(201);
 
     const fee = (await ctx.app.inject({ method: 'GET', url: '/api/v1/fees', headers: practitioner.headers })).json().items[0];
+    // GET /fees is a collection like every other: pages of ?limit= with a cursor.
+    const firstPage = (await ctx.app.inject({ method: 'GET', url: '/api/v1/fees?limit=1', headers: practitioner.headers })).json();
+    expect(firstPage).toEqual({ items: [fee], nextCursor: null });
+    const badCursor = await ctx.app.inject({ method: 'GET', url: '/api/v1/fees?cursor=nope', headers: practitioner.headers });
+    expect(badCursor.statusCode).toBe(400);
     expect((await ctx.app.inject({ method: 'POST', url: `/api/v1/fees/${fee.id}/paid`, headers: practitioner.headers })).statusCode).toBe(200);
     const [later] = await slotStarts(ctx, slug, service.id, '2026-03-03', '2026-03-03');
     expect((await ctx.app.inject({ method: 'POST', url: '/api/v1/me/bookings', headers: client.headers, payload: { serviceId: service.id, start: later } })).statusCode).toBe(201);

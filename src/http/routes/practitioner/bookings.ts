@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { bookSession } from '../../../app/book-session.js';
 import { bookingsPage } from '../../../app/list-bookings.js';
+import { listFees } from '../../../app/list-fees.js';
 import { clientOfPractice, resolveFee, waiveBooking } from '../../../app/practitioner-credits.js';
 import { rescheduleBooking } from '../../../app/reschedule-booking.js';
 import { settleBooking } from '../../../app/settle-booking.js';
@@ -138,10 +139,9 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     },
     async (request) => {
       const { practiceId } = practitionerOf(request);
-      let query = deps.db.kysely.selectFrom('fees').selectAll().where('practice_id', '=', practiceId);
-      if (request.query.status) query = query.where('status', '=', request.query.status);
-      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(request.query.limit ?? 500).execute();
-      return { items: rows.map(feeView), nextCursor: null };
+      const { status, ...page } = request.query;
+      const fees = await listFees(deps.db, practiceId, { status }, page);
+      return { items: fees.items.map(feeView), nextCursor: fees.nextCursor };
     },
   );
 
