@@ -4,6 +4,7 @@
  */
 import { DateTime } from 'luxon';
 import { assert } from './errors.js';
+import { epochDay, isoWeekday, minutesOfDay, wallClockInstant, zoneOffsets, type ZoneOffsets } from './wall-clock.js';
 
 /** Longest date range one query may span (inclusive days); the HTTP layer rejects more. */
 export const SLOT_QUERY_DAYS_MAX = 62;
@@ -52,112 +53,89 @@ export function localDate(instant: number, timeZone: string): string {
   return iso;
 }
 
-function calendarDate(date: string): DateTime {
-  // Calendar arithmetic only (weekday, next day): UTC avoids any DST effect.
-  const dt = DateTime.fromISO(date, { zone: 'utc' });
-  assert(dt.isValid, `invalid date: ${date}`);
-  return dt;
+/** Weekly hours and overrides with times as minutes after midnight and dates as days since 1970. */
+interface DayPlan { weekly: Map<number, Minutes[]>; overrides: Map<number, Minutes[]> }
+interface Minutes { start: number; end: number }
+
+function dayPlan(availability: Availability): DayPlan {
+  const minutes = (r: TimeRange): Minutes => ({ start: minutesOfDay(r.start), end: minutesOfDay(r.end) });
+  const weekly = new Map<number, Minutes[]>();
+  for (const w of availability.weekly) weekly.set(w.weekday, [...(weekly.get(w.weekday) ?? []), minutes(w)]);
+  const overrides = new Map<number, Minutes[]>();
+  for (const o of availability.overrides) {
+    const day = epochDay(o.date);
+    if (!overrides.has(day)) overrides.set(day, o.intervals.map(minutes)); // the first override of a date wins
+  }
+  return { weekly, overrides };
 }
 
-/**
- * The instant of wall-clock `time` ('HH:MM', '24:00') on `date` in `zone`, as an interval boundary.
- *
- * DST decisions, so that an interval always covers all the wall-clock time the practitioner wrote:
- * - '24:00' is the first instant of the next day, even where midnight happens twice (Havana).
- * - A time in a spring-forward gap (does not exist) becomes the first instant after the gap
- *   (Berlin 2026-03-29 02:30 -> 03:00 CEST). Luxon would shift it by the gap length (03:30).
- * - An ambiguous time (fall back, happens twice) is the EARLIER instant as a start and the LATER
- *   instant as an end. Luxon alone always picks the later offset.
- *   Except an end at exactly the first repeated minute (Los Angeles 2026-11-01 01:00, where 02:00
- *   PDT falls back to 01:00 PST): the clock never goes below that time again, so the repeated
- *   hour lies after the hours written and the end is the EARLIER instant (01:00 PDT), as for
- *   '24:00' in Havana. An end is the instant from which the wall clock stays at or past it.
- */
-function wallClockInstant(date: string, time: string, zone: string, edge: 'start' | 'end'): number {
-  if (time === '24:00') {
-    const next = calendarDate(date).plus({ days: 1 }).toISODate();
-    assert(next !== null, `invalid date: ${date}`);
-    return wallClockInstant(next, '00:00', zone, 'start');
+function intervalsOn(day: number, plan: DayPlan, zone: ZoneOffsets): Instants[] {
+  const ranges = plan.overrides.get(day) ?? plan.weekly.get(isoWeekday(day)) ?? [];
+  const intervals: Instants[] = [];
+  for (const r of ranges) {
+    const start = wallClockInstant(day, r.start, zone, 'start');
+    const end = wallClockInstant(day, r.end, zone, 'end');
+    if (start < end) intervals.push({ start, end }); // else e.g. an interval entirely inside a DST gap
   }
-  const wanted = DateTime.fromISO(`${date}T${time}`, { zone: 'utc' });
-  assert(wanted.isValid && /^\d\d:\d\d$/.test(time), `invalid wall clock: ${date} ${time}`);
-  const { year, month, day, hour, minute } = wanted;
-  const dt = DateTime.fromObject({ year, month, day, hour, minute }, { zone });
-  assert(dt.isValid, `invalid time zone: ${zone}`);
-
-  if (dt.hour !== hour || dt.minute !== minute || dt.day !== day) {
-    // In a gap, Luxon moved forward by (wall it chose - wall wanted): the transition lies within
-    // that many milliseconds before dt. Find the first instant carrying dt's (post-gap) offset.
-    const shift = dt.setZone('utc', { keepLocalTime: true }).toMillis() - wanted.toMillis();
-    let lo = dt.toMillis() - shift;
-    let hi = dt.toMillis();
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (dt.zone.offset(mid) === dt.offset) hi = mid;
-      else lo = mid;
-    }
-    return hi;
-  }
-  const candidates = dt.getPossibleOffsets().map((d) => d.toMillis());
-  const earlier = Math.min(...candidates);
-  const later = Math.max(...candidates);
-  if (edge === 'start' || later === earlier) return earlier;
-  // The later instant only if the clock fell back BELOW the time in between, i.e. unless the
-  // fall-back happens exactly at `later` (the offset changes there).
-  return dt.zone.offset(later - 1) === dt.zone.offset(later) ? later : earlier;
-}
-
-/** The availability intervals of a local date as instants: the override if any, else the weekly hours. */
-export function availabilityOn(date: string, availability: Availability, timeZone: string): Instants[] {
-  const override = availability.overrides.find((o) => o.date === date);
-  const weekday = calendarDate(date).weekday;
-  const ranges = override ? override.intervals : availability.weekly.filter((w) => w.weekday === weekday);
-  return ranges
-    .map((r) => ({
-      start: wallClockInstant(date, r.start, timeZone, 'start'),
-      end: wallClockInstant(date, r.end, timeZone, 'end'),
-    }))
-    .filter((r) => r.start < r.end); // e.g. an interval entirely inside a DST gap
+  return intervals;
 }
 
 /**
  * The calendar as the set of FORBIDDEN candidate starts: each busy item forbids an open interval
- * of starts. Counting, by binary search, how many intervals contain a start makes each check
- * O(log n) after one sort, whatever the number of bookings.
+ * of starts. A start is allowed when as many intervals open before it as close at or before it;
+ * both counts come from sorted typed arrays (a native numeric sort), and since candidates mostly
+ * come in ascending order, each count resumes where the last one stopped: a listing costs one
+ * sort plus one pass over slots and intervals.
  */
 class Forbidden {
-  private readonly los: number[] = [];
-  private readonly his: number[] = [];
+  private los: Float64Array;
+  private his: Float64Array;
+  private size = 0;
+  private belowLo = 0;
+  private atOrBelowHi = 0;
+
+  constructor(capacity: number) {
+    this.los = new Float64Array(capacity);
+    this.his = new Float64Array(capacity);
+  }
 
   /** Forbids every start s with lo < s < hi. */
   add(lo: number, hi: number): void {
     if (lo >= hi) return;
-    this.los.push(lo);
-    this.his.push(hi);
+    if (this.size === this.los.length) {
+      const grow = (a: Float64Array) => { const b = new Float64Array(a.length * 2 + 8); b.set(a); return b; };
+      this.los = grow(this.los);
+      this.his = grow(this.his);
+    }
+    this.los[this.size] = lo;
+    this.his[this.size] = hi;
+    this.size += 1;
   }
 
-  seal(): void {
-    this.los.sort((a, b) => a - b);
-    this.his.sort((a, b) => a - b);
+  seal(): this {
+    this.los = this.los.subarray(0, this.size).sort();
+    this.his = this.his.subarray(0, this.size).sort();
+    return this;
   }
 
   /** No interval contains s: #{lo < s} - #{hi <= s} = 0, since every hi <= s has its lo < s. */
   allows(s: number): boolean {
-    return countBelow(this.los, s, false) === countBelow(this.his, s, true);
+    this.belowLo = countTo(this.los, s, false, this.belowLo);
+    this.atOrBelowHi = countTo(this.his, s, true, this.atOrBelowHi);
+    return this.belowLo === this.atOrBelowHi;
   }
 }
 
-/** How many values of the ascending array are < x (or <= x when inclusive). */
-function countBelow(sorted: number[], x: number, inclusive: boolean): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = sorted[mid] as number;
-    if (v < x || (inclusive && v === x)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/**
+ * How many values of the ascending array are < x (or <= x when inclusive), walking from a previous
+ * count `from` (the answer for an earlier x, or any guess): forward or back one step at a time.
+ */
+function countTo(sorted: Float64Array, x: number, inclusive: boolean, from: number): number {
+  const below = (v: number) => v < x || (inclusive && v === x);
+  let n = from;
+  while (n < sorted.length && below(sorted[n] as number)) n++;
+  while (n > 0 && !below(sorted[n - 1] as number)) n--;
+  return n;
 }
 
 /** A session's length and buffers, in milliseconds. */
@@ -170,30 +148,27 @@ function shapeOf(rules: SlotRules): Shape {
 /** The starts forbidden to a session of this shape by the calendar (bookings of any service, imported blocks). */
 function forbiddenStarts(q: Omit<SlotQuery, 'fromDate' | 'toDate'>, shape: Shape): Forbidden {
   const { lengthMs: duration, beforeMs: before, afterMs: after } = shape;
-  const forbidden = new Forbidden();
+  const forbidden = new Forbidden(q.bookings.length * 2 + (q.blocks?.length ?? 0));
   for (const b of q.bookings) {
-    const bBefore = b.bufferBeforeMinutes * MINUTE_MS;
-    const bAfter = b.bufferAfterMinutes * MINUTE_MS;
-    // Candidate [s, s+duration) with its buffers vs b's session, and its session vs b's buffers
-    // (this also covers session vs session). Buffers against buffers are allowed.
-    const ranges: [number, number][] = [
-      [b.start - duration - after, b.end + before],
-      [b.start - bBefore - duration, b.end + bAfter],
-    ];
-    for (const [lo, hi] of ranges) {
-      if (b.serviceId === q.serviceId) {
-        // The same service at the same start shares seats: punch out exactly that start.
-        forbidden.add(lo, Math.min(hi, b.start));
-        forbidden.add(Math.max(lo, b.start), hi);
-      } else {
-        forbidden.add(lo, hi);
-      }
+    // Candidate [s, s+duration) with its buffers must not meet b's session, nor its session b's
+    // buffers (which covers session vs session too); buffers against buffers are allowed. Both
+    // forbidden ranges contain (b.start - duration, b.end), so their union is one interval.
+    const lo = b.start - duration - Math.max(after, b.bufferBeforeMinutes * MINUTE_MS);
+    const hi = b.end + Math.max(before, b.bufferAfterMinutes * MINUTE_MS);
+    if (b.serviceId === q.serviceId) {
+      // The same service at the same start shares seats: punch out exactly that start.
+      forbidden.add(lo, Math.min(hi, b.start));
+      forbidden.add(Math.max(lo, b.start), hi);
+    } else {
+      forbidden.add(lo, hi);
     }
   }
   for (const k of q.blocks ?? []) forbidden.add(k.start - duration - after, k.end + before);
-  forbidden.seal();
-  return forbidden;
+  return forbidden.seal();
 }
+
+/** Seats already taken at one start of the service, the shape they share, and the starts that shape forbids. */
+interface SeatGroup { seats: number; shape: Shape; forbidden?: Forbidden }
 
 /**
  * The seats already taken at each start of this service, and the shape they share. Seats of one
@@ -201,8 +176,8 @@ function forbiddenStarts(q: Omit<SlotQuery, 'fromDate' | 'toDate'>, shape: Shape
  * the service's duration or buffers say now (they may have changed since). Should seats of one
  * start differ (data written before this rule), the longest end and buffers stand for all.
  */
-function seatGroups(q: Omit<SlotQuery, 'fromDate' | 'toDate'>): Map<number, { seats: number; shape: Shape }> {
-  const groups = new Map<number, { seats: number; shape: Shape }>();
+function seatGroups(q: Omit<SlotQuery, 'fromDate' | 'toDate'>): Map<number, SeatGroup> {
+  const groups = new Map<number, SeatGroup>();
   for (const b of q.bookings) {
     if (b.serviceId !== q.serviceId) continue;
     assert(b.end > b.start, `a booking ends after it starts: ${b.start}..${b.end}`);
@@ -222,53 +197,69 @@ function seatGroups(q: Omit<SlotQuery, 'fromDate' | 'toDate'>): Map<number, { se
   return groups;
 }
 
-function* datesFromTo(fromDate: string, toDate: string): Generator<string> {
-  const from = calendarDate(fromDate);
-  const to = calendarDate(toDate);
-  assert(from <= to, `fromDate ${fromDate} is after toDate ${toDate}`);
-  const days = Math.round(to.diff(from, 'days').days) + 1;
-  assert(days <= SLOT_QUERY_DAYS_MAX, `slot query spans ${days} days (max ${SLOT_QUERY_DAYS_MAX})`);
-  for (let i = 0; i < days; i++) yield from.plus({ days: i }).toISODate() as string;
+/** The days since 1970 from fromDate to toDate, inclusive, at most SLOT_QUERY_DAYS_MAX of them. */
+function daysFromTo(fromDate: string, toDate: string): { first: number; last: number } {
+  const first = epochDay(fromDate);
+  const last = epochDay(toDate);
+  assert(first <= last, `fromDate ${fromDate} is after toDate ${toDate}`);
+  assert(last - first + 1 <= SLOT_QUERY_DAYS_MAX, `slot query spans ${last - first + 1} days (max ${SLOT_QUERY_DAYS_MAX})`);
+  return { first, last };
 }
 
 /** Offered slots of every local date from fromDate to toDate (inclusive), sorted by start. */
 export function listSlots(q: SlotQuery): Slot[] {
   const { rules, now } = q;
   assert(rules.durationMinutes > 0 && rules.slotStepMinutes > 0, 'duration and step must be positive');
+  const { first, last: lastDay } = daysFromTo(q.fromDate, q.toDate);
+  const zone = zoneOffsets(q.timeZone);
+  const plan = dayPlan(q.availability);
   const step = rules.slotStepMinutes * MINUTE_MS;
   const earliest = now + Math.max(0, rules.minNoticeMinutes) * MINUTE_MS;
   const latest = now + rules.maxAdvanceDays * DAY_MS;
   const fresh = shapeOf(rules);
+  const freshForbidden = forbiddenStarts(q, fresh);
   const groups = seatGroups(q);
-  // One forbidden set per shape: the rules' and, after a catalog edit, the few shapes of older seats.
-  const calendars = new Map<string, Forbidden>();
-  const allows = (start: number, shape: Shape) => {
-    const key = `${shape.lengthMs}/${shape.beforeMs}/${shape.afterMs}`;
-    let forbidden = calendars.get(key);
-    if (!forbidden) calendars.set(key, (forbidden = forbiddenStarts(q, shape)));
-    return forbidden.allows(start);
+  // A start with seats keeps their shape, which may differ from the rules' after a catalog edit:
+  // a forbidden set per shape then, built when first needed (most groups have the rules' shape).
+  const byShape = new Map<string, Forbidden>();
+  const allows = (start: number, group: SeatGroup | undefined) => {
+    if (!group || sameShape(group.shape, fresh)) return freshForbidden.allows(start);
+    if (!group.forbidden) {
+      const key = `${group.shape.lengthMs}/${group.shape.beforeMs}/${group.shape.afterMs}`;
+      group.forbidden = byShape.get(key) ?? forbiddenStarts(q, group.shape);
+      byShape.set(key, group.forbidden);
+    }
+    return group.forbidden.allows(start);
   };
-  const shortest = Math.min(fresh.lengthMs, ...[...groups.values()].map((g) => g.shape.lengthMs));
+  let shortest = fresh.lengthMs;
+  for (const g of groups.values()) shortest = Math.min(shortest, g.shape.lengthMs);
 
   const slots: Slot[] = [];
-  for (const date of datesFromTo(q.fromDate, q.toDate)) {
-    for (const interval of availabilityOn(date, q.availability, q.timeZone)) {
-      const first = Math.max(0, Math.ceil((earliest - interval.start) / step));
+  let ascending = true;
+  for (let day = first; day <= lastDay; day++) {
+    for (const interval of intervalsOn(day, plan, zone)) {
+      const firstStep = Math.max(0, Math.ceil((earliest - interval.start) / step));
       const last = Math.min(interval.end - shortest, latest);
-      for (let start = interval.start + first * step; start <= last; start += step) {
+      for (let start = interval.start + firstStep * step; start <= last; start += step) {
         const group = groups.get(start);
         const shape = group?.shape ?? fresh;
         const end = start + shape.lengthMs;
         const remaining = rules.capacity - (group?.seats ?? 0);
-        if (end <= interval.end && remaining > 0 && allows(start, shape)) {
+        if (end <= interval.end && remaining > 0 && allows(start, group)) {
+          if (slots.length > 0 && (slots[slots.length - 1] as Slot).start >= start) ascending = false;
           slots.push({ start, end, remaining, bufferBeforeMinutes: shape.beforeMs / MINUTE_MS, bufferAfterMinutes: shape.afterMs / MINUTE_MS });
         }
       }
     }
   }
+  if (ascending) return slots;
   // Overlapping intervals of one day may produce the same start twice.
   slots.sort((a, b) => a.start - b.start);
   return slots.filter((s, i) => i === 0 || (slots[i - 1] as Slot).start !== s.start);
+}
+
+function sameShape(a: Shape, b: Shape): boolean {
+  return a.lengthMs === b.lengthMs && a.beforeMs === b.beforeMs && a.afterMs === b.afterMs;
 }
 
 /** The offered slot starting exactly at `start`, or null. Computes only the local day of `start`. */
