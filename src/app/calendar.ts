@@ -5,11 +5,14 @@ import { DomainError } from '../domain/errors.js';
 import { iso, MINUTE_MS } from '../domain/instants.js';
 import { OCCUPYING_STATUSES, type Availability, type BusyBooking, type SlotQuery, type SlotRules } from '../domain/slots.js';
 import { loadBlocks } from './external-calendars.js';
+import { BUFFER_MINUTES_MAX, DURATION_MINUTES_MAX } from './services.js';
 
 type Reader = Kysely<Schema> | Trx;
 
 /** Longest buffer: bookings this far outside a range can still reach into it. */
-const BUFFER_REACH_MS = 720 * MINUTE_MS;
+const BUFFER_REACH_MS = BUFFER_MINUTES_MAX * MINUTE_MS;
+/** Longest session: a booking that ends in a range started at most this long before its end. */
+const SESSION_LENGTH_MAX_MS = DURATION_MINUTES_MAX * MINUTE_MS;
 
 export function slotRules(service: ServiceRow): SlotRules {
   return {
@@ -28,7 +31,12 @@ export async function loadAvailability(db: Reader, practiceId: string): Promise<
   return { weekly: JSON.parse(row?.weekly_json ?? '[]'), overrides: JSON.parse(row?.overrides_json ?? '[]') };
 }
 
-/** The bookings that occupy time between two instants (buffers included), optionally leaving one out. */
+/**
+ * The bookings that occupy time between two instants (buffers included), optionally leaving one out.
+ * The lower bound on `start_at` is implied by the others (no session is longer than the longest
+ * duration) but lets the index stop at the range: the cost follows the bookings near the range,
+ * not the practice's whole history.
+ */
 export async function loadBusy(db: Reader, practiceId: string, fromMs: number, toMs: number, exceptBookingId?: string): Promise<BusyBooking[]> {
   let query = db
     .selectFrom('bookings')
@@ -36,6 +44,7 @@ export async function loadBusy(db: Reader, practiceId: string, fromMs: number, t
     .where('practice_id', '=', practiceId)
     .where('status', 'in', [...OCCUPYING_STATUSES])
     .where('start_at', '<', iso(toMs + BUFFER_REACH_MS))
+    .where('start_at', '>', iso(fromMs - BUFFER_REACH_MS - SESSION_LENGTH_MAX_MS))
     .where('end_at', '>', iso(fromMs - BUFFER_REACH_MS));
   if (exceptBookingId) query = query.where('id', '!=', exceptBookingId);
   const rows = await query.execute();
