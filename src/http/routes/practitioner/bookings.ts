@@ -150,7 +150,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
       { schema: { tags, summary: status === 'paid' ? 'Mark a fee paid' : 'Waive a fee', params: IdParams, body: Type.Optional(Body({ reason: Type.Optional(Reason) })), response: { 200: Fee, ...problemResponses } } },
       async (request) => {
         const { practiceId } = practitionerOf(request);
-        const fee = await deps.db.write((trx) => resolveFee(trx, practiceId, request.params.id, status, request.body?.reason ?? null, deps.clock.now()));
+        const fee = await resolveFee(deps.db, practiceId, request.params.id, status, request.body?.reason ?? null, deps.clock.now());
         return feeView(fee);
       },
     );
