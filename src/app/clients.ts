@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from '../db/create-db.js';
-import type { ClientRow, Schema } from '../db/schema.js';
+import type { ClientRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { DAY_MS, iso } from '../domain/instants.js';
 import { clientSearchText, LIKE_ESCAPE, searchPattern } from '../domain/search-text.js';
@@ -34,19 +34,20 @@ export function newClient(practiceId: string, email: string, name: string, now: 
  * email, ignoring case and accents, with `%` and `_` taken literally. Ordered by the same
  * normalized text (then id), so the order is the same on both dialects too.
  */
-export async function listClients(db: Kysely<Schema>, practiceId: string, page: { q?: string | undefined; limit?: number | undefined; cursor?: string | undefined }, now: Date) {
+export async function listClients(db: Db, practiceId: string, page: { q?: string | undefined; limit?: number | undefined; cursor?: string | undefined }, now: Date) {
   const limit = page.limit ?? CLIENTS_PAGE_DEFAULT;
   const offset = offsetOf(page.cursor);
-  let query = db.selectFrom('clients').selectAll().where('practice_id', '=', practiceId);
+  const kysely = db.kysely;
+  let query = kysely.selectFrom('clients').selectAll().where('practice_id', '=', practiceId);
   if (page.q) query = query.where(sql<boolean>`search_text like ${searchPattern(page.q)} escape ${LIKE_ESCAPE}`);
   const rows = await query.orderBy('search_text').orderBy('id').limit(limit + 1).offset(offset).execute();
   const { items: clients, nextCursor } = offsetPage(rows, offset, limit);
   const ids = clients.map((c) => c.id);
-  const lots = await lotsOfClients(db, practiceId, ids);
+  const lots = await lotsOfClients(kysely, practiceId, ids);
   const lotsOf = (clientId: string) => lots.filter((l) => l.client_id === clientId);
   const nowIso = iso(now);
   const sessions = ids.length
-    ? await db
+    ? await kysely
         .selectFrom('bookings')
         .select(['client_id', 'start_at', 'status'])
         .where('practice_id', '=', practiceId)

@@ -74,8 +74,8 @@ export async function addExternalCalendar(trx: Trx, practiceId: string, rawUrl: 
   return row;
 }
 
-export async function listExternalCalendars(db: Reader, practiceId: string): Promise<ExternalCalendarRow[]> {
-  return db.selectFrom('external_calendars').selectAll().where('practice_id', '=', practiceId).orderBy('created_at').orderBy('id').limit(EXTERNAL_CALENDARS_MAX).execute();
+export async function listExternalCalendars(db: Db, practiceId: string): Promise<ExternalCalendarRow[]> {
+  return db.kysely.selectFrom('external_calendars').selectAll().where('practice_id', '=', practiceId).orderBy('created_at').orderBy('id').limit(EXTERNAL_CALENDARS_MAX).execute();
 }
 
 /** Removes a calendar and its busy times: its events stop blocking slots at once. */

@@ -99,17 +99,19 @@ export async function waiveBooking(db: Db, trx: Trx, scope: { practiceId: string
 }
 
 /** Marks an owed fee paid or waived. */
-export async function resolveFee(trx: Trx, practiceId: string, feeId: string, status: 'paid' | 'waived', reason: string | null, now: Date) {
-  const fee = await trx.selectFrom('fees').selectAll().where('practice_id', '=', practiceId).where('id', '=', feeId).executeTakeFirst();
-  if (!fee) throw new DomainError('not_found', 'no such fee');
-  if (fee.status === status) return fee; // a repeat of what already happened
-  const updated = await trx
-    .updateTable('fees')
-    .set({ status, reason: reason ?? fee.reason, resolved_at: iso(now) })
-    .where('id', '=', feeId)
-    .where('status', '=', 'owed')
-    .returningAll()
-    .executeTakeFirst();
-  if (!updated) throw new DomainError('conflict', `the fee is already ${fee.status}`);
-  return updated;
+export async function resolveFee(db: Db, practiceId: string, feeId: string, status: 'paid' | 'waived', reason: string | null, now: Date) {
+  return db.write(async (trx) => {
+    const fee = await trx.selectFrom('fees').selectAll().where('practice_id', '=', practiceId).where('id', '=', feeId).executeTakeFirst();
+    if (!fee) throw new DomainError('not_found', 'no such fee');
+    if (fee.status === status) return fee; // a repeat of what already happened
+    const updated = await trx
+      .updateTable('fees')
+      .set({ status, reason: reason ?? fee.reason, resolved_at: iso(now) })
+      .where('id', '=', feeId)
+      .where('status', '=', 'owed')
+      .returningAll()
+      .executeTakeFirst();
+    if (!updated) throw new DomainError('conflict', `the fee is already ${fee.status}`);
+    return updated;
+  });
 }

@@ -1,6 +1,4 @@
-import type { Kysely } from 'kysely';
 import type { Db } from '../db/create-db.js';
-import type { Schema } from '../db/schema.js';
 import type { Availability, DateOverride, TimeRange, WeeklyHours } from '../domain/slots.js';
 import { throwIfAny, type FieldError } from './field-errors.js';
 
@@ -8,8 +6,9 @@ type Practitioner = { practiceId: string };
 
 const MINUTES_PER_DAY = 24 * 60;
 
-export async function getAvailability(reader: Kysely<Schema>, caller: Practitioner): Promise<Availability> {
-  const row = await reader.selectFrom('availability').selectAll().where('practice_id', '=', caller.practiceId).executeTakeFirst();
+/** GET /availability: the weekly hours and the date overrides, sorted. */
+export async function getAvailability(db: Db, caller: Practitioner): Promise<Availability> {
+  const row = await db.kysely.selectFrom('availability').selectAll().where('practice_id', '=', caller.practiceId).executeTakeFirst();
   return sorted({
     weekly: JSON.parse(row?.weekly_json ?? '[]') as WeeklyHours[],
     overrides: JSON.parse(row?.overrides_json ?? '[]') as DateOverride[],

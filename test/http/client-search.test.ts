@@ -151,7 +151,7 @@ for (const dialect of DIALECTS) {
       await migrateToLatest(db);
       const rows = await db.kysely.selectFrom('clients').select(['name', 'email', 'search_text']).orderBy('id').execute();
       expect(rows.map((r) => r.search_text)).toEqual(CLIENTS.map((c) => clientSearchText(c.name, c.email)));
-      const found = await listClients(db.kysely, 'p', { q: 'EMILE' }, new Date(at));
+      const found = await listClients(db, 'p', { q: 'EMILE' }, new Date(at));
       expect(found.items.map((c) => c.name)).toEqual(['Émile Zola']);
     });
   });

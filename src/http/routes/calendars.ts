@@ -74,7 +74,7 @@ const practitionerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
   practitioner.get(
     '/external-calendars',
     { schema: { tags, summary: 'Imported calendars whose events block slots', response: { 200: Collection(ExternalCalendar), ...problemResponses } } },
-    async (request) => ({ items: (await listExternalCalendars(deps.db.kysely, practitionerOf(request).practiceId)).map(externalCalendarView), nextCursor: null }),
+    async (request) => ({ items: (await listExternalCalendars(deps.db, practitionerOf(request).practiceId)).map(externalCalendarView), nextCursor: null }),
   );
 
   practitioner.post(

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../../app/api-tokens.js';
 import { logIn } from '../../../app/log-in.js';
 import { confirmPasswordReset, requestPasswordReset } from '../../../app/password-reset.js';
+import { practitionerAccount } from '../../../app/practitioner-account.js';
 import { endSession } from '../../../app/sessions.js';
 import { signUp } from '../../../app/sign-up.js';
 import { practiceView, userView } from '../../../app/views.js';
@@ -108,8 +109,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.get('/auth/session', { schema: { tags, summary: 'The current session', response: { 200: Account, ...problemResponses } } }, async (request) => {
     const caller = practitionerOf(request);
-    const user = await deps.db.kysely.selectFrom('users').selectAll().where('id', '=', caller.userId).executeTakeFirstOrThrow();
-    const practice = await deps.db.kysely.selectFrom('practices').selectAll().where('id', '=', caller.practiceId).executeTakeFirstOrThrow();
+    const { user, practice } = await practitionerAccount(deps.db, caller);
     return { user: userView(user), practice: practiceView(practice) };
   });
 

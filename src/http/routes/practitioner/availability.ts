@@ -12,7 +12,7 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = 
   app.get(
     '/availability',
     { schema: { tags, summary: 'Weekly hours and date overrides', response: { 200: Availability, ...problemResponses } } },
-    async (request) => getAvailability(deps.db.kysely, practitionerOf(request)),
+    async (request) => getAvailability(deps.db, practitionerOf(request)),
   );
 
   app.put(

@@ -5,6 +5,7 @@ import { bookingsPage } from '../../../app/list-bookings.js';
 import { listFees } from '../../../app/list-fees.js';
 import { clientOfPractice, resolveFee, waiveBooking } from '../../../app/practitioner-credits.js';
 import { rescheduleBooking } from '../../../app/reschedule-booking.js';
+import { serviceName } from '../../../app/service-name.js';
 import { settleBooking } from '../../../app/settle-booking.js';
 import { bookingView, feeView, ledgerEntryView } from '../../../app/views.js';
 import type { AppDeps } from '../../../deps.js';
@@ -12,7 +13,6 @@ import { runIdempotent } from '../../idempotency.js';
 import { Booking, BookingStatus, Cancellation, Credits, Fee, LedgerEntry } from '../../objects.js';
 import { practitionerOf, requireCaller } from '../../plugins/auth.js';
 import { Body, Collection, Id, IdParams, Instant, Nullable, PageQuery, problemResponses } from '../../schemas.js';
-import type { Trx } from '../../../db/create-db.js';
 
 const tags = ['bookings'];
 const Reason = Type.String({ minLength: 1, maxLength: 1000 });
@@ -22,7 +22,6 @@ const Settled = Type.Object({ booking: Booking, outcome: Cancellation });
 export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   app.addHook('preHandler', requireCaller('practitioner', deps));
   const actorOf = (userId: string) => ({ kind: 'practitioner' as const, id: userId });
-  const serviceName = async (trx: Trx, serviceId: string) => (await trx.selectFrom('services').select('name').where('id', '=', serviceId).executeTakeFirstOrThrow()).name;
 
   app.get(
     '/bookings',
@@ -151,7 +150,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
       { schema: { tags, summary: status === 'paid' ? 'Mark a fee paid' : 'Waive a fee', params: IdParams, body: Type.Optional(Body({ reason: Type.Optional(Reason) })), response: { 200: Fee, ...problemResponses } } },
       async (request) => {
         const { practiceId } = practitionerOf(request);
-        const fee = await deps.db.write((trx) => resolveFee(trx, practiceId, request.params.id, status, request.body?.reason ?? null, deps.clock.now()));
+        const fee = await resolveFee(deps.db, practiceId, request.params.id, status, request.body?.reason ?? null, deps.clock.now());
         return feeView(fee);
       },
     );

@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { balanceOf, clientLots, lotAsOf, NO_CREDITS } from '../../../app/balances.js';
+import { clientLots, lotAsOf, NO_CREDITS } from '../../../app/balances.js';
 import { listClients, createClient } from '../../../app/clients.js';
 import { eraseClient } from '../../../app/erase-client.js';
 import { adjustLot, grantCredits } from '../../../app/practitioner-credits.js';
 import { clientDetail } from '../../../app/client-detail.js';
+import { clientWithCredits } from '../../../app/client-with-credits.js';
 import { clientView, ledgerEntryView, lotView } from '../../../app/views.js';
 import { CREDITS_MAX } from '../../../domain/ledger.js';
 import { VALIDITY_DAYS_MAX } from '../../../domain/lots.js';
@@ -39,7 +40,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         response: { 200: Collection(ClientSummary), ...problemResponses },
       },
     },
-    async (request) => listClients(deps.db.kysely, practitionerOf(request).practiceId, request.query, deps.clock.now()),
+    async (request) => listClients(deps.db, practitionerOf(request).practiceId, request.query, deps.clock.now()),
   );
 
   app.post(
@@ -82,7 +83,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
     async (request) => {
       const { practiceId } = practitionerOf(request);
       const client = await eraseClient(deps.db, practiceId, request.params.id, deps.clock.now());
-      return clientView(client, (await balanceOf(deps.db.kysely, practiceId, client.id, deps.clock.now())).credits);
+      return clientWithCredits(deps.db, client, deps.clock.now());
     },
   );
 

@@ -1,10 +1,9 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Kysely } from 'kysely';
 import { paymentSettings } from '../../../app/payment-settings.js';
-import { processRefund, quoteRefund, refundView, startPurchaseRefund } from '../../../app/refunds.js';
-import { purchaseView } from '../../../app/views.js';
-import type { Schema } from '../../../db/schema.js';
+import { finishPurchaseRefund, purchaseRefund } from '../../../app/purchase-refund.js';
+import { refundPreview } from '../../../app/refund-preview.js';
+import { startPurchaseRefund } from '../../../app/refunds.js';
 import { CREDITS_MAX } from '../../../domain/ledger.js';
 import type { AppDeps } from '../../../deps.js';
 import { runIdempotent } from '../../idempotency.js';
@@ -64,13 +63,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     },
     async (request) => {
       const { practiceId } = practitionerOf(request);
-      const quote = await quoteRefund(deps.db.kysely, { practiceId, purchaseId: request.params.id }, { credits: request.query.credits }, deps.clock.now());
-      return {
-        purchase: purchaseView(quote.purchase),
-        refund: { amount: { amount: quote.amount, currency: quote.purchase.currency }, credits: quote.credits },
-        refundableCredits: quote.refundableCredits,
-        bookingsToCancel: quote.bookingsToCancel,
-      };
+      return refundPreview(deps.db, { practiceId, purchaseId: request.params.id }, { credits: request.query.credits }, deps.clock.now());
     },
   );
 
@@ -88,26 +81,21 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     async (request, reply) => {
       const caller = practitionerOf(request);
       const now = deps.clock.now();
-      const answer = async (reader: Kysely<Schema>, refundId: string) => {
-        const refund = await reader.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirstOrThrow();
-        const purchase = await reader.selectFrom('purchases').selectAll().where('id', '=', refund.purchase_id!).executeTakeFirstOrThrow();
-        return { purchase: purchaseView(purchase), refund: refundView(refund) };
-      };
       await runIdempotent(
         deps,
         request,
         reply,
         async (trx) => {
           const refund = await startPurchaseRefund(deps.db, trx, { practiceId: caller.practiceId, purchaseId: request.params.id }, request.body ?? {}, actorOf(caller.userId), now);
-          return { status: 200, body: await answer(trx, refund.id) };
+          return { status: 200, body: await purchaseRefund(trx, refund.id) };
         },
         () => deps.mail.kick(),
         // The money moves after commit: Stripe is asked (keyed on the refund), again on a replay while pending.
         async (outcome) => {
           const { refund } = outcome.body as { refund: { id: string } };
-          if (deps.payments?.name === 'stripe') await processRefund(deps.db, deps.payments.gateway, refund.id, now);
+          const body = await finishPurchaseRefund(deps.db, deps.payments?.name === 'stripe' ? deps.payments.gateway : null, refund.id, now);
           deps.mail.kick();
-          return { status: outcome.status, body: await answer(deps.db.kysely, refund.id) };
+          return { status: outcome.status, body };
         },
       );
     },

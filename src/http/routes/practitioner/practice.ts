@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { getPractice, updatePractice } from '../../../app/update-practice.js';
+import { callerPractice } from '../../../app/caller-practice.js';
+import { updatePractice } from '../../../app/update-practice.js';
 import { practiceView } from '../../../app/views.js';
 import type { AppDeps } from '../../../deps.js';
 import { Practice, PolicyInput } from '../../objects.js';
@@ -13,7 +14,7 @@ export const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/j
 /** GET and PATCH /practice. */
 export const practiceRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   app.get('/practice', { schema: { tags, summary: 'The practice', response: { 200: Practice, ...problemResponses } } }, async (request) =>
-    practiceView(await getPractice(deps.db.kysely, practitionerOf(request))),
+    practiceView(await callerPractice(deps.db, practitionerOf(request))),
   );
 
   app.patch(

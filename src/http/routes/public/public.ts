@@ -1,18 +1,15 @@
 import { Type } from 'typebox';
-import { DateTime } from 'luxon';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { activeService, slotQueryFor } from '../../../app/calendar.js';
-import { practiceBySlug, requestLoginCode, verifyLoginCode } from '../../../app/client-sign-in.js';
-import { balanceOf } from '../../../app/balances.js';
-import { clientView, packageView, practiceView, serviceView } from '../../../app/views.js';
+import { requestLoginCode, verifyLoginCode } from '../../../app/client-sign-in.js';
+import { clientWithCredits } from '../../../app/client-with-credits.js';
+import { listServiceSlots } from '../../../app/list-service-slots.js';
+import { publicPage } from '../../../app/public-page.js';
 import { iso } from '../../../domain/instants.js';
-import { listSlots, SLOT_QUERY_DAYS_MAX } from '../../../domain/slots.js';
 import type { AppDeps } from '../../../deps.js';
 import { Client, Package, Policy, Service } from '../../objects.js';
 import { CLIENT_COOKIE, setSessionCookie } from '../../plugins/auth.js';
 import { endSession } from '../../../app/sessions.js';
 import { Body, Email, Id, LocalDate, Name, problemResponses } from '../../schemas.js';
-import { validation } from '../../../app/field-errors.js';
 
 const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 40 }) }, { additionalProperties: false });
 const tags = ['public'];
@@ -38,19 +35,7 @@ export const publicRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         },
       },
     },
-    async (request) => {
-      const practice = await practiceBySlug(deps.db, request.params.slug);
-      const [services, packages] = await Promise.all([
-        deps.db.kysely.selectFrom('services').selectAll().where('practice_id', '=', practice.id).where('active', '=', 1).orderBy('created_at').execute(),
-        deps.db.kysely.selectFrom('packages').selectAll().where('practice_id', '=', practice.id).where('active', '=', 1).orderBy('created_at').execute(),
-      ]);
-      const { name, slug, timeZone, currency, policy } = practiceView(practice);
-      return {
-        practice: { name, slug, timeZone, currency, policy },
-        services: services.map((s) => serviceView(s, practice)),
-        packages: packages.map((p) => packageView(p, practice)),
-      };
-    },
+    async (request) => publicPage(deps.db, request.params.slug),
   );
 
   app.get(
@@ -71,19 +56,9 @@ export const publicRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       },
     },
     async (request) => {
-      const from = DateTime.fromISO(request.query.from);
-      const to = DateTime.fromISO(request.query.to);
-      if (!from.isValid) throw validation('querystring:/from', 'is not a calendar date');
-      if (!to.isValid) throw validation('querystring:/to', 'is not a calendar date');
-      if (to < from) throw validation('querystring:/to', 'is before from');
-      if (to.diff(from, 'days').days + 1 > SLOT_QUERY_DAYS_MAX) throw validation('querystring:/to', `is more than ${SLOT_QUERY_DAYS_MAX} days after from`);
-      const practice = await practiceBySlug(deps.db, request.params.slug);
-      const service = await activeService(deps.db.kysely, practice.id, request.params.serviceId);
-      const fromMs = DateTime.fromISO(request.query.from, { zone: practice.time_zone }).startOf('day').toMillis();
-      const toMs = DateTime.fromISO(request.query.to, { zone: practice.time_zone }).endOf('day').toMillis();
-      const query = await slotQueryFor(deps.db.kysely, practice, service, { fromMs, toMs }, deps.clock.now());
-      const slots = listSlots({ ...query, fromDate: request.query.from, toDate: request.query.to });
-      return { timeZone: practice.time_zone, slots: slots.map((s) => ({ start: iso(s.start), end: iso(s.end), remaining: s.remaining })) };
+      const { slug, serviceId } = request.params;
+      const { timeZone, slots } = await listServiceSlots(deps.db, { slug, serviceId, ...request.query }, deps.clock.now());
+      return { timeZone, slots: slots.map((s) => ({ start: iso(s.start), end: iso(s.end), remaining: s.remaining })) };
     },
   );
 
@@ -123,8 +98,7 @@ export const publicRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       const previous = request.cookies[CLIENT_COOKIE];
       if (previous) await endSession(deps.db, previous);
       setSessionCookie(reply, CLIENT_COOKIE, secret, deps.config);
-      const { credits } = await balanceOf(deps.db.kysely, client.practice_id, client.id, now);
-      return { client: clientView(client, credits), token: secret };
+      return { client: await clientWithCredits(deps.db, client, now), token: secret };
     },
   );
 };
