@@ -7,6 +7,7 @@ import { publicPage } from '../../../app/public-page.js';
 import { iso } from '../../../domain/instants.js';
 import type { AppDeps } from '../../../deps.js';
 import { Client, Package, Policy, Service } from '../../objects.js';
+import { notModified, numericEtag } from '../../etag.js';
 import { CLIENT_COOKIE, setSessionCookie } from '../../plugins/auth.js';
 import { endSession } from '../../../app/sessions.js';
 import { Body, Email, Id, LocalDate, Name, problemResponses } from '../../schemas.js';
@@ -51,13 +52,16 @@ export const publicRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
             timeZone: Type.String(),
             slots: Type.Array(Type.Object({ start: Type.String(), end: Type.String(), remaining: Type.Integer() })),
           }),
+          304: Type.Null({ description: 'Not modified: the ETag named in If-None-Match still describes these slots' }),
           ...problemResponses,
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { slug, serviceId } = request.params;
       const { timeZone, slots } = await listServiceSlots(deps.db, { slug, serviceId, ...request.query }, deps.clock.now());
+      const etag = numericEtag(timeZone, slots.flatMap((s) => [s.start, s.end, s.remaining]));
+      if (notModified(request, reply, etag)) return reply.code(304).send(null);
       return { timeZone, slots: slots.map((s) => ({ start: iso(s.start), end: iso(s.end), remaining: s.remaining })) };
     },
   );

@@ -1,0 +1,28 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * A strong entity tag computed from the numbers a representation is made of, before it is
+ * serialised: a repeated request (a booking page polling or revisited) is answered 304 without
+ * formatting or sending the body.
+ */
+export function numericEtag(label: string, numbers: ArrayLike<number>): string {
+  const values = Float64Array.from(numbers);
+  const digest = createHash('sha256').update(label).update(new Uint8Array(values.buffer)).digest('base64url');
+  return `"${digest.slice(0, 27)}"`;
+}
+
+/**
+ * Sets the tag (with `Cache-Control: no-cache`: caches keep the body but ask every time, since what
+ * is free changes) and tells whether the request's If-None-Match already names it.
+ */
+export function notModified(request: FastifyRequest, reply: FastifyReply, etag: string): boolean {
+  reply.header('etag', etag).header('cache-control', 'no-cache');
+  const header = request.headers['if-none-match'];
+  if (!header) return false;
+  // Weak comparison, as RFC 9110 asks for If-None-Match: W/"x" matches "x".
+  return header.split(',').some((tag) => {
+    const candidate = tag.trim().replace(/^W\//, '');
+    return candidate === '*' || candidate === etag;
+  });
+}
