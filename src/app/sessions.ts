@@ -48,15 +48,21 @@ export async function callerFromSession(db: Db, secret: string, via: 'cookie' | 
   return null;
 }
 
+/** How stale an API token's `lastUsedAt` may be. */
+export const TOKEN_LAST_USED_PRECISION_MS = 60_000;
+
 /** A practitioner's API token → the caller, if it is not revoked. */
 export async function callerFromApiToken(db: Db, token: string, now: Date): Promise<Caller | null> {
   const row = await db.kysely
     .selectFrom('api_tokens')
-    .select(['id', 'practice_id', 'user_id'])
+    .select(['id', 'practice_id', 'user_id', 'last_used_at'])
     .where('token_hash', '=', sha256(token))
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   if (!row) return null;
-  await db.kysely.updateTable('api_tokens').set({ last_used_at: iso(now) }).where('id', '=', row.id).execute();
+  // Written at most once a minute: an integration reading in a loop must not turn every GET into a write.
+  if (row.last_used_at === null || Date.parse(row.last_used_at) <= now.getTime() - TOKEN_LAST_USED_PRECISION_MS) {
+    await db.kysely.updateTable('api_tokens').set({ last_used_at: iso(now) }).where('id', '=', row.id).execute();
+  }
   return { kind: 'practitioner', practiceId: row.practice_id, userId: row.user_id, via: 'bearer' };
 }

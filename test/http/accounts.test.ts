@@ -119,6 +119,23 @@ describeEachDialect('practitioner accounts', (ctx) => {
     expect((await ctx.app.inject({ method: 'GET', url: '/api/v1/auth/session', headers: bearer })).statusCode).toBe(401);
   });
 
+  it('records when an API token was last used, to the minute, without a write on every request', async () => {
+    const p = await signUpPractitioner(ctx);
+    const { id, token } = (await ctx.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: p.headers, payload: { name: 'sync' } })).json();
+    const use = () => ctx.app.inject({ method: 'GET', url: '/api/v1/auth/session', headers: { authorization: `Bearer ${token}` } });
+    const lastUsed = async () => (await ctx.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: p.headers })).json().items.find((t: { id: string }) => t.id === id).lastUsedAt;
+    expect(await lastUsed()).toBeNull();
+    await use();
+    const first = ctx.clock.now().toISOString();
+    expect(await lastUsed()).toBe(first);
+    ctx.clock.advance(59_000);
+    await use();
+    expect(await lastUsed()).toBe(first);
+    ctx.clock.advance(1_000);
+    await use();
+    expect(await lastUsed()).toBe(ctx.clock.now().toISOString());
+  });
+
   it('resets a password with a mailed one-time link that expires in an hour', async () => {
     const p = await signUpPractitioner(ctx);
     const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: p.email } });
