@@ -1,7 +1,9 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.js';
-import type { Db } from '../db/create-db.js';
+import type { Kysely } from 'kysely';
+import type { Db, Trx } from '../db/create-db.js';
+import type { MailOutboxRow, Schema } from '../db/schema.js';
 import { iso, MINUTE_MS } from '../domain/instants.js';
 import { retryDelayMs } from '../domain/retry.js';
 
@@ -37,30 +39,49 @@ export function createMailDelivery(options: {
   let running: Promise<unknown> = Promise.resolve();
   let pending = false;
 
-  async function deliverDue(): Promise<number> {
-    const now = clock.now();
-    const due = await db.kysely
+  /** Up to BATCH_SIZE due mails, oldest due first. */
+  const dueMails = (now: Date) =>
+    db.kysely
       .selectFrom('mail_outbox')
-      .selectAll()
       .where('status', '=', 'pending')
       .where('next_attempt_at', '<=', iso(now))
       .orderBy('next_attempt_at')
-      .limit(BATCH_SIZE)
-      .execute();
-    let handled = 0;
-    for (const mail of due) {
-      // Claim it: only the process whose conditional update lands sends it now.
-      const claimed = await db.kysely
+      .limit(BATCH_SIZE);
+
+  /** Claims one mail: only the process whose conditional update lands sends it now. */
+  async function claim(executor: Kysely<Schema> | Trx, mail: MailOutboxRow | undefined, now: Date): Promise<boolean> {
+    if (!mail) return false;
+    const claimed = await executor
+      .updateTable('mail_outbox')
+      .set({ next_attempt_at: iso(now.getTime() + CLAIM_LEASE_MS) })
+      .where('id', '=', mail.id)
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '=', mail.next_attempt_at)
+      .executeTakeFirst();
+    return Number(claimed.numUpdatedRows) === 1;
+  }
+
+  async function deliverDue(): Promise<number> {
+    const now = clock.now();
+    if (!transport) {
+      // Nothing to send: the due mails are kept in one statement (one commit, not two per mail).
+      const kept = await db.kysely
         .updateTable('mail_outbox')
-        .set({ next_attempt_at: iso(now.getTime() + CLAIM_LEASE_MS) })
-        .where('id', '=', mail.id)
+        .set({ status: 'kept' })
+        .where('id', 'in', dueMails(now).select('id'))
         .where('status', '=', 'pending')
-        .where('next_attempt_at', '=', mail.next_attempt_at)
         .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) !== 1) continue;
-      if (!transport) {
-        await db.kysely.updateTable('mail_outbox').set({ status: 'kept' }).where('id', '=', mail.id).execute();
-        handled++;
+      return Number(kept.numUpdatedRows);
+    }
+    const due = await dueMails(now).selectAll().execute();
+    let handled = 0;
+    // One mail is claimed at a time, just before it is sent, so a crash strands at most one behind
+    // its lease; marking a mail sent and claiming the next share one commit.
+    let claimed = await claim(db.kysely, due[0], now);
+    for (const [i, mail] of due.entries()) {
+      const next = due[i + 1];
+      if (!claimed) {
+        claimed = await claim(db.kysely, next, now);
         continue;
       }
       try {
@@ -75,7 +96,10 @@ export function createMailDelivery(options: {
           ...(mail.ics ? { icalEvent: { method: mail.ics_method ?? 'REQUEST', content: mail.ics } } : {}),
         });
         options.fault?.('accepted');
-        await db.kysely.updateTable('mail_outbox').set({ status: 'sent', sent_at: iso(clock.now()) }).where('id', '=', mail.id).execute();
+        claimed = await db.write(async (trx) => {
+          await trx.updateTable('mail_outbox').set({ status: 'sent', sent_at: iso(clock.now()) }).where('id', '=', mail.id).execute();
+          return claim(trx, next, now);
+        });
         handled++;
       } catch (error) {
         const attempts = mail.attempts + 1;
@@ -91,6 +115,7 @@ export function createMailDelivery(options: {
           })
           .where('id', '=', mail.id)
           .execute();
+        claimed = await claim(db.kysely, next, now);
       }
     }
     return handled;
