@@ -5,12 +5,30 @@ import { clientWithCredits } from '../../../app/client-with-credits.js';
 import { listServiceSlots } from '../../../app/list-service-slots.js';
 import { publicPage } from '../../../app/public-page.js';
 import { iso } from '../../../domain/instants.js';
+import type { Slot } from '../../../domain/slots.js';
 import type { AppDeps } from '../../../deps.js';
 import { Client, Package, Policy, Service } from '../../objects.js';
-import { notModified, numericEtag } from '../../etag.js';
+import { notModified, numericEtag, sendSerialised } from '../../responses.js';
 import { CLIENT_COOKIE, setSessionCookie } from '../../plugins/auth.js';
 import { endSession } from '../../../app/sessions.js';
 import { Body, Email, Id, LocalDate, Name, problemResponses } from '../../schemas.js';
+
+/** The tag of a listing: its zone and every slot's numbers, hashed before anything is formatted. */
+function slotsEtag(timeZone: string, slots: Slot[]): string {
+  const numbers = new Float64Array(slots.length * 3);
+  slots.forEach((s, i) => numbers.set([s.start, s.end, s.remaining], i * 3));
+  return numericEtag(timeZone, numbers);
+}
+
+/**
+ * The 200 body, exactly as the route's schema serialises it, written by hand because a 60-day
+ * listing has 3,300 slots: ISO instants and integers never need escaping, so this takes a tenth
+ * of the schema serialiser's time (a test compares the two).
+ */
+export function slotsJson(timeZone: string, slots: Slot[]): string {
+  const items = slots.map((s) => `{"start":"${iso(s.start)}","end":"${iso(s.end)}","remaining":${s.remaining}}`);
+  return `{"timeZone":${JSON.stringify(timeZone)},"slots":[${items.join(',')}]}`;
+}
 
 const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 40 }) }, { additionalProperties: false });
 const tags = ['public'];
@@ -60,9 +78,8 @@ export const publicRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
     async (request, reply) => {
       const { slug, serviceId } = request.params;
       const { timeZone, slots } = await listServiceSlots(deps.db, { slug, serviceId, ...request.query }, deps.clock.now());
-      const etag = numericEtag(timeZone, slots.flatMap((s) => [s.start, s.end, s.remaining]));
-      if (notModified(request, reply, etag)) return reply.code(304).send(null);
-      return { timeZone, slots: slots.map((s) => ({ start: iso(s.start), end: iso(s.end), remaining: s.remaining })) };
+      if (notModified(request, reply, slotsEtag(timeZone, slots))) return reply.code(304).send(null);
+      return sendSerialised(reply, slotsJson(timeZone, slots));
     },
   );
 

@@ -1,4 +1,8 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import fastJson from 'fast-json-stringify';
+import { Type } from 'typebox';
+import { slotsJson } from '../../src/http/routes/public/public.js';
 import { describeEachDialect } from '../support/app.js';
 import { setUpPractice, signInClient } from '../support/scenario.js';
 
@@ -18,6 +22,7 @@ describeEachDialect('slot listings carry an ETag and answer 304 while nothing ch
     const etag = first.headers.etag as string;
     expect(etag).toMatch(/^"[\w-]{27}"$/);
     expect(first.headers['cache-control']).toBe('no-cache');
+    expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
 
     const again = await list(etag);
     expect(again.statusCode).toBe(304);
@@ -54,5 +59,18 @@ describeEachDialect('slot listings carry an ETag and answer 304 while nothing ch
     } finally {
       ctx.clock.advance(-LATER_MS);
     }
+  });
+});
+
+describe('the slot listing body', () => {
+  it('is exactly what the route schema’s serialiser writes, for any slots and zone', () => {
+    const schema = Type.Object({ timeZone: Type.String(), slots: Type.Array(Type.Object({ start: Type.String(), end: Type.String(), remaining: Type.Integer() })) });
+    const serialise = fastJson(schema as object);
+    const slot = fc.record({ start: fc.integer({ min: 0, max: 4e12 }), length: fc.integer({ min: 1, max: 1e8 }), remaining: fc.integer({ min: 1, max: 500 }) })
+      .map(({ start, length, remaining }) => ({ start, end: start + length, remaining, bufferBeforeMinutes: 0, bufferAfterMinutes: 0 }));
+    fc.assert(fc.property(fc.oneof(fc.constantFrom('Europe/London', 'America/Argentina/Buenos_Aires'), fc.string()), fc.array(slot, { maxLength: 50 }), (timeZone, slots) => {
+      const expected = serialise({ timeZone, slots: slots.map((s) => ({ start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString(), remaining: s.remaining })) });
+      expect(slotsJson(timeZone, slots)).toBe(expected);
+    }), { numRuns: 300 });
   });
 });
