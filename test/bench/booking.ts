@@ -13,6 +13,11 @@ import { spread, type Spread } from './stats.js';
 export type ClientSpread = 'many' | 'hot';
 export const CONCURRENCIES = [1, 8, 32] as const;
 /** "Many": every concurrent request is a different client. "Hot": 8 clients, so requests queue on their rows. */
+/**
+ * The server's PostgreSQL pool (DATABASE_POOL_MAX, its default): it never runs more transactions at
+ * once, so the replay's connections are capped at it — the database sees the same concurrency.
+ */
+export const SERVER_POOL_MAX = 10;
 const CLIENTS: Record<ClientSpread, { count: number; grants: number }> = { many: { count: 128, grants: 2 }, hot: { count: 8, grants: 3 } };
 
 export interface BookingFigures {
@@ -46,7 +51,7 @@ interface Setup {
  */
 export async function benchBookings(dialect: Dialect, options: { rounds: number; httpSec: number; replaySec: number; logDir: string }): Promise<BookingReport> {
   const database = await createBenchDatabase(dialect, 'booking');
-  const server = await startServer({ env: { DATABASE_URL: database.url, RATE_LIMIT_IP_PER_MIN: '1000000' }, logFile: path.join(options.logDir, `server-booking-${dialect}.log`) });
+  const server = await startServer({ env: { DATABASE_URL: database.url, DATABASE_POOL_MAX: String(SERVER_POOL_MAX), RATE_LIMIT_IP_PER_MIN: '1000000' }, logFile: path.join(options.logDir, `server-booking-${dialect}.log`) });
   const db = createDb(database.url, { poolMax: 2 });
   try {
     const setups = { many: await setUp(server.url, db, database, 'many'), hot: await setUp(server.url, db, database, 'hot') };
@@ -65,7 +70,7 @@ export async function benchBookings(dialect: Dialect, options: { rounds: number;
           const replay =
             dialect === 'sqlite'
               ? await replaySqlite({ file: database.file!, template: setup.template, clients: setup.clients, firstDayMs: setup.plan.firstDayMs, firstN: setup.nextN, durationSec: options.replaySec, idPrefix: setup.idPrefix })
-              : await replayPostgres({ url: database.url, template: setup.template, clients: setup.clients, firstDayMs: setup.plan.firstDayMs, firstN: setup.nextN, connections, durationSec: options.replaySec, idPrefix: setup.idPrefix });
+              : await replayPostgres({ url: database.url, template: setup.template, clients: setup.clients, firstDayMs: setup.plan.firstDayMs, firstN: setup.nextN, connections: Math.min(connections, SERVER_POOL_MAX), durationSec: options.replaySec, idPrefix: setup.idPrefix });
           setup.nextN = replay.nextN;
           entry.ceiling.push(replay);
           console.log(`  ${dialect} ${spreadName} c=${connections} round ${round + 1}: HTTP ${http.okPerSec.toFixed(0)}/s p99 ${http.p99Ms} ms (${http.failed} failed); replay ${replay.perSec.toFixed(0)}/s`);

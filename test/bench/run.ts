@@ -20,6 +20,7 @@ import { benchNpmStart } from './startup.js';
 import { bookingPageAssets } from './web-size.js';
 
 const started = Date.now();
+const loadAtStart = os.loadavg()[0]!;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const httpSec = Number(process.env.BENCH_SECONDS ?? 4);
 const settings = { httpSec, replaySec: Math.max(2, httpSec - 1), readSec: httpSec };
@@ -67,6 +68,7 @@ const markdown = resultsMarkdown({
   machine,
   rounds,
   totalSeconds: (Date.now() - started) / 1000,
+  loadAverage: { start: loadAtStart, end: os.loadavg()[0]! },
   bookings,
   postgresSkipped: pgVersion ? null : 'no PostgreSQL answered at BENCH_DATABASE_URL, TEST_DATABASE_URL or the local default',
   readPath,
