@@ -12,6 +12,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain Node scripts run before the build (scripts/build-if-stale.mjs).
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     // The domain is pure: no frameworks, no database, no environment, no clock.
     files: ['src/domain/**/*.ts'],
     rules: {

@@ -1,93 +1,84 @@
 /**
- * `npm run bench`: the median time of a 60-day slot listing (GET /public/{slug}/services/{id}/slots)
- * with 0, 2,000 and 20,000 bookings in the calendar, on SQLite, as ratios to a baseline measured
- * in the same run (GET /healthz through the same app), so figures compare across machines.
+ * `npm run bench` (never part of `npm test`): writes bench/results.md. See the README's
+ * "Benchmarks" and the "How" section of the results for what is measured and why.
+ * BENCH_ROUNDS (default 3) and BENCH_SECONDS (default 4, HTTP load per round) trade time for noise.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FakeClock } from '../../src/clock.js';
-import { testConfig } from '../../src/config.js';
 import { createDb } from '../../src/db/create-db.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { buildApp } from '../../src/http/build-app.js';
+import { benchBookings, type BookingReport } from './booking.js';
+import { buildFixture } from './calendar-fixture.js';
+import { createBenchDatabase, postgresVersion } from './databases.js';
+import { describeMachine } from './machine.js';
+import { benchMemory } from './memory.js';
+import { benchReadPath } from './read-path.js';
+import { resultsMarkdown } from './results.js';
+import { startServer } from './server.js';
+import { benchSlotEngine } from './slot-engine.js';
+import { benchNpmStart } from './startup.js';
+import { bookingPageAssets } from './web-size.js';
 
-const RUNS = 25;
-const CALENDAR_SIZES = [0, 2_000, 20_000];
-const NOW = '2026-03-02T00:00:00.000Z';
+const started = Date.now();
+const loadAtStart = os.loadavg()[0]!;
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const httpSec = Number(process.env.BENCH_SECONDS ?? 4);
+const settings = { httpSec, replaySec: Math.max(2, httpSec - 1), readSec: httpSec };
+const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tallybook-bench-logs-'));
+console.log(`server logs in ${logDir}`);
 
-async function median(runs: number, fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 3; i++) await fn(); // warm up
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
-}
+const pgVersion = await postgresVersion();
+const machine = describeMachine(pgVersion);
 
-async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tallybook-bench-'));
-  const url = `sqlite:${path.join(dir, 'bench.db')}`;
-  const db = createDb(url);
-  await migrateToLatest(db);
-  const app = await buildApp({ config: testConfig({ databaseUrl: url }), db, clock: new FakeClock(NOW) });
-  const json = async (method: 'POST' | 'PUT', route: string, payload: object, cookie = '') => {
-    const res = await app.inject({ method, url: `/api/v1${route}`, payload, headers: cookie ? { cookie } : {} });
-    if (res.statusCode >= 300) throw new Error(`${route}: ${res.statusCode} ${res.body}`);
-    return res;
-  };
-  const signup = await json('POST', '/signup', { email: 'bench@example.com', password: 'correct horse battery', name: 'B', practiceName: 'Bench', slug: 'bench', timeZone: 'Europe/London' });
-  const cookie = String(signup.headers['set-cookie']).split(';')[0]!;
-  await json('PUT', '/availability', { weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '07:00', end: '21:00' })), overrides: [] }, cookie);
-  const service = (await json('POST', '/services', { name: 'Session', durationMinutes: 30, slotStepMinutes: 15, maxAdvanceDays: 90 }, cookie)).json();
-  const other = (await json('POST', '/services', { name: 'Other', durationMinutes: 30, bufferAfterMinutes: 10 }, cookie)).json();
-  const client = (await json('POST', '/clients', { email: 'c@example.com', name: 'C' }, cookie)).json();
-  const practiceId = signup.json().practice.id as string;
-
-  const listing = () => app.inject({ method: 'GET', url: `/api/v1/public/bench/services/${service.id}/slots?from=2026-03-02&to=2026-04-30` });
-  const baseline = await median(RUNS * 4, () => app.inject({ method: 'GET', url: '/healthz' }));
-  const slots = (await listing()).json().slots.length as number;
-
-  console.log(`baseline GET /healthz: ${baseline.toFixed(3)} ms (median of ${RUNS * 4}); node ${process.version}, ${os.cpus().length} cores`);
-  console.log('| bookings in calendar | 60-day slot listing, median | ratio to baseline | slots offered |');
-  console.log('| --- | --- | --- | --- |');
-  let inserted = 0;
-  let seed = 7;
-  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-  for (const size of CALENDAR_SIZES) {
-    const rows = [];
-    for (; inserted < size; inserted++) {
-      const start = Date.parse(NOW) + Math.floor(random() * 60 * 24 * 4) * 15 * 60_000;
-      rows.push({
-        id: `b${inserted}`,
-        practice_id: practiceId,
-        client_id: client.id,
-        service_id: random() < 0.5 ? service.id : other.id,
-        start_at: new Date(start).toISOString(),
-        end_at: new Date(start + 30 * 60_000).toISOString(),
-        buffer_before_minutes: 0,
-        buffer_after_minutes: 10,
-        status: 'confirmed' as const,
-        payment_kind: 'free' as const,
-        credits: 0,
-        sequence: 0,
-        cancel_reason: null,
-        created_at: NOW,
-        updated_at: NOW,
-      });
+/** The figures that share one SQLite database of calendars (see calendar-fixture.ts). */
+async function catalogFigures() {
+  const catalog = await createBenchDatabase('sqlite', 'catalog');
+  try {
+    const server = await startServer({ env: { DATABASE_URL: catalog.url }, logFile: path.join(logDir, 'server-catalog.log') });
+    const db = createDb(catalog.url);
+    try {
+      const fixture = await buildFixture(server.url, db);
+      const slots = await benchSlotEngine(server.url, fixture, rounds);
+      const readPath = await benchReadPath(server.url, fixture, { rounds, seconds: settings.readSec, logDir });
+      await server.stop();
+      const memory = await benchMemory(catalog.url, fixture, { rounds, seconds: httpSec, logDir });
+      const npmStartMs = await benchNpmStart(catalog.url, { rounds, logDir });
+      return { slots, readPath, memory, npmStartMs };
+    } finally {
+      await server.stop();
+      await db.close();
     }
-    for (let i = 0; i < rows.length; i += 500) await db.kysely.insertInto('bookings').values(rows.slice(i, i + 500)).execute();
-    const ms = await median(RUNS, listing);
-    const offered = (await listing()).json().slots.length as number;
-    console.log(`| ${size.toLocaleString('en')} | ${ms.toFixed(2)} ms | ${(ms / baseline).toFixed(1)}× | ${offered} |`);
+  } finally {
+    await catalog.drop();
   }
-  console.log(`(${slots} slots offered on an empty calendar)`);
-  await app.close();
-  await db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
-await main();
+console.log('slot engine, read path, memory, start-up (SQLite)');
+const { slots, readPath, memory, npmStartMs } = await catalogFigures();
+
+const bookings: BookingReport[] = [];
+console.log('booking throughput, SQLite');
+bookings.push(await benchBookings('sqlite', { rounds, httpSec, replaySec: settings.replaySec, logDir }));
+if (pgVersion) {
+  console.log('booking throughput, PostgreSQL');
+  bookings.push(await benchBookings('postgres', { rounds, httpSec, replaySec: settings.replaySec, logDir }));
+}
+
+const markdown = resultsMarkdown({
+  machine,
+  rounds,
+  totalSeconds: (Date.now() - started) / 1000,
+  loadAverage: { start: loadAtStart, end: os.loadavg()[0]! },
+  bookings,
+  postgresSkipped: pgVersion ? null : 'no PostgreSQL answered at BENCH_DATABASE_URL, TEST_DATABASE_URL or the local default',
+  readPath,
+  slots,
+  memory,
+  npmStartMs,
+  web: bookingPageAssets(),
+  settings,
+});
+fs.mkdirSync('bench', { recursive: true });
+fs.writeFileSync('bench/results.md', markdown);
+console.log(markdown);
+fs.rmSync(logDir, { recursive: true, force: true });

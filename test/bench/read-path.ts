@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { addDays } from './dates.js';
+import type { Fixture } from './calendar-fixture.js';
+import { runLoad } from './load.js';
+import { startServer } from './server.js';
+import { spread, type Spread } from './stats.js';
+
+export interface ReadFigures {
+  name: string;
+  perSec: Spread;
+  p99Ms: Spread;
+  failed: number;
+}
+
+export const READ_CONNECTIONS = 32;
+
+/**
+ * GET /me and 7- and 60-day slot listings at 32 connections, against the calendar with 2,000
+ * bookings mostly in the past, and the bare Fastify ceiling; each round runs every target once.
+ */
+export async function benchReadPath(baseUrl: string, fixture: Fixture, options: { rounds: number; seconds: number; logDir: string }): Promise<ReadFigures[]> {
+  const calendar = fixture.calendars.find((c) => c.scenario.name === '2k-out')!;
+  const slots = (days: number) => `/api/v1/public/${calendar.practice.slug}/services/${calendar.practice.serviceId}/slots?from=${fixture.fromDate}&to=${addDays(fixture.fromDate, days - 1)}`;
+  const bare = await startServer({ env: {}, script: 'dist/test/bench/bare-server.js', logFile: path.join(options.logDir, 'server-bare.log') });
+  const targets = [
+    { name: 'GET /me', url: baseUrl, path: '/api/v1/me', headers: { authorization: `Bearer ${calendar.practice.clients[0]!.token}` } },
+    { name: 'slots, 7 days', url: baseUrl, path: slots(7) },
+    { name: 'slots, 60 days', url: baseUrl, path: slots(60) },
+    { name: 'ceiling: bare Fastify, constant JSON', url: bare.url, path: '/constant' },
+  ];
+  const results = new Map<string, { perSec: number[]; p99: number[]; failed: number }>();
+  try {
+    for (let round = 0; round < options.rounds; round++) {
+      for (const target of targets) {
+        const r = await runLoad({ url: target.url, connections: READ_CONNECTIONS, durationSec: options.seconds, target: { kind: 'get', path: target.path, ...(target.headers ? { headers: target.headers } : {}) } });
+        const entry = results.get(target.name) ?? { perSec: [], p99: [], failed: 0 };
+        entry.perSec.push(r.okPerSec);
+        entry.p99.push(r.p99Ms);
+        entry.failed += r.failed;
+        results.set(target.name, entry);
+        console.log(`  read ${target.name} round ${round + 1}: ${r.okPerSec.toFixed(0)}/s p99 ${r.p99Ms} ms`);
+      }
+    }
+  } finally {
+    await bare.stop();
+  }
+  return targets.map((t) => {
+    const r = results.get(t.name)!;
+    return { name: t.name, perSec: spread(r.perSec), p99Ms: spread(r.p99), failed: r.failed };
+  });
+}
