@@ -5,7 +5,7 @@ import { DAY_MS, iso } from '../domain/instants.js';
 import { chooseLots } from '../domain/lots.js';
 import { findSlot, type Slot, type SlotRules } from '../domain/slots.js';
 import { clientLots, creditsAsOf, lotStates, serviceCreditsAsOf, withHolds } from './balances.js';
-import { activeService, slotQueryFor } from './calendar.js';
+import { activeService, SESSION_LENGTH_MAX_MS, slotQueryFor } from './calendar.js';
 import { appendEntries, type Actor } from './ledger-writes.js';
 import { notifyBooked, type MailSettings } from './notify.js';
 import { newId } from '../lib/ids.js';
@@ -116,6 +116,8 @@ export async function assertSlotOffered(
     .where('client_id', '=', who.clientId)
     .where('status', 'in', ['confirmed', 'pending_payment'])
     .where('start_at', '<', iso(slot.end))
+    // Implied by end_at > start, but lets the index stop there instead of reading the client's whole past.
+    .where('start_at', '>', iso(start - SESSION_LENGTH_MAX_MS))
     .where('end_at', '>', iso(start));
   if (who.exceptBookingId) own = own.where('id', '!=', who.exceptBookingId);
   if (await own.executeTakeFirst()) throw new DomainError('slot_unavailable', 'you already have a session at that time');

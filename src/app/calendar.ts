@@ -12,7 +12,7 @@ type Reader = Kysely<Schema> | Trx;
 /** Longest buffer: bookings this far outside a range can still reach into it. */
 const BUFFER_REACH_MS = BUFFER_MINUTES_MAX * MINUTE_MS;
 /** Longest session: a booking that ends in a range started at most this long before its end. */
-const SESSION_LENGTH_MAX_MS = DURATION_MINUTES_MAX * MINUTE_MS;
+export const SESSION_LENGTH_MAX_MS = DURATION_MINUTES_MAX * MINUTE_MS;
 
 export function slotRules(service: ServiceRow): SlotRules {
   return {
