@@ -94,7 +94,8 @@ class Forbidden {
   private belowLo = 0;
   private atOrBelowHi = 0;
 
-  constructor(capacity: number) {
+  /** Room for this many intervals at first; it doubles as needed. */
+  constructor(capacity = 256) {
     this.los = new Float64Array(capacity);
     this.his = new Float64Array(capacity);
   }
@@ -103,7 +104,7 @@ class Forbidden {
   add(lo: number, hi: number): void {
     if (lo >= hi) return;
     if (this.size === this.los.length) {
-      const grow = (a: Float64Array) => { const b = new Float64Array(a.length * 2 + 8); b.set(a); return b; };
+      const grow = (a: Float64Array) => { const b = new Float64Array(a.length * 2); b.set(a); return b; };
       this.los = grow(this.los);
       this.his = grow(this.his);
     }
@@ -145,16 +146,24 @@ function shapeOf(rules: SlotRules): Shape {
   return { lengthMs: rules.durationMinutes * MINUTE_MS, beforeMs: rules.bufferBeforeMinutes * MINUTE_MS, afterMs: rules.bufferAfterMinutes * MINUTE_MS };
 }
 
-/** The starts forbidden to a session of this shape by the calendar (bookings of any service, imported blocks). */
-function forbiddenStarts(q: Omit<SlotQuery, 'fromDate' | 'toDate'>, shape: Shape): Forbidden {
+/** Every candidate start lies inside it: busy times wholly outside cannot forbid any (see `candidateWindow`). */
+interface Window { from: number; to: number }
+
+/**
+ * The starts forbidden to a session of this shape by the calendar (bookings of any service, imported
+ * blocks). Busy times whose forbidden starts all lie outside the window are skipped before the sort,
+ * so the cost follows the calendar near the listed days, whatever else the caller passed.
+ */
+function forbiddenStarts(q: Omit<SlotQuery, 'fromDate' | 'toDate'>, shape: Shape, window: Window): Forbidden {
   const { lengthMs: duration, beforeMs: before, afterMs: after } = shape;
-  const forbidden = new Forbidden(q.bookings.length * 2 + (q.blocks?.length ?? 0));
+  const forbidden = new Forbidden();
   for (const b of q.bookings) {
     // Candidate [s, s+duration) with its buffers must not meet b's session, nor its session b's
     // buffers (which covers session vs session too); buffers against buffers are allowed. Both
     // forbidden ranges contain (b.start - duration, b.end), so their union is one interval.
     const lo = b.start - duration - Math.max(after, b.bufferBeforeMinutes * MINUTE_MS);
     const hi = b.end + Math.max(before, b.bufferAfterMinutes * MINUTE_MS);
+    if (hi <= window.from || lo >= window.to) continue;
     if (b.serviceId === q.serviceId) {
       // The same service at the same start shares seats: punch out exactly that start.
       forbidden.add(lo, Math.min(hi, b.start));
@@ -163,7 +172,10 @@ function forbiddenStarts(q: Omit<SlotQuery, 'fromDate' | 'toDate'>, shape: Shape
       forbidden.add(lo, hi);
     }
   }
-  for (const k of q.blocks ?? []) forbidden.add(k.start - duration - after, k.end + before);
+  for (const k of q.blocks ?? []) {
+    const [lo, hi] = [k.start - duration - after, k.end + before];
+    if (hi > window.from && lo < window.to) forbidden.add(lo, hi);
+  }
   return forbidden.seal();
 }
 
@@ -176,10 +188,10 @@ interface SeatGroup { seats: number; shape: Shape; forbidden?: Forbidden }
  * the service's duration or buffers say now (they may have changed since). Should seats of one
  * start differ (data written before this rule), the longest end and buffers stand for all.
  */
-function seatGroups(q: Omit<SlotQuery, 'fromDate' | 'toDate'>): Map<number, SeatGroup> {
+function seatGroups(q: Omit<SlotQuery, 'fromDate' | 'toDate'>, window: Window): Map<number, SeatGroup> {
   const groups = new Map<number, SeatGroup>();
   for (const b of q.bookings) {
-    if (b.serviceId !== q.serviceId) continue;
+    if (b.serviceId !== q.serviceId || b.start < window.from || b.start > window.to) continue;
     assert(b.end > b.start, `a booking ends after it starts: ${b.start}..${b.end}`);
     const shape = { lengthMs: b.end - b.start, beforeMs: b.bufferBeforeMinutes * MINUTE_MS, afterMs: b.bufferAfterMinutes * MINUTE_MS };
     const group = groups.get(b.start);
@@ -206,6 +218,14 @@ function daysFromTo(fromDate: string, toDate: string): { first: number; last: nu
   return { first, last };
 }
 
+/**
+ * Every start offered on local days first..last lies in an availability interval of one of them: from
+ * that day's 00:00 to the next day's 00:00 (24:00), local time, never more than 14 hours from UTC.
+ */
+function candidateWindow(first: number, last: number): Window {
+  return { from: first * DAY_MS - DAY_MS, to: (last + 2) * DAY_MS + DAY_MS };
+}
+
 /** Offered slots of every local date from fromDate to toDate (inclusive), sorted by start. */
 export function listSlots(q: SlotQuery): Slot[] {
   const { rules, now } = q;
@@ -217,8 +237,9 @@ export function listSlots(q: SlotQuery): Slot[] {
   const earliest = now + Math.max(0, rules.minNoticeMinutes) * MINUTE_MS;
   const latest = now + rules.maxAdvanceDays * DAY_MS;
   const fresh = shapeOf(rules);
-  const freshForbidden = forbiddenStarts(q, fresh);
-  const groups = seatGroups(q);
+  const window = candidateWindow(first, lastDay);
+  const freshForbidden = forbiddenStarts(q, fresh, window);
+  const groups = seatGroups(q, window);
   // A start with seats keeps their shape, which may differ from the rules' after a catalog edit:
   // a forbidden set per shape then, built when first needed (most groups have the rules' shape).
   const byShape = new Map<string, Forbidden>();
@@ -226,7 +247,7 @@ export function listSlots(q: SlotQuery): Slot[] {
     if (!group || sameShape(group.shape, fresh)) return freshForbidden.allows(start);
     if (!group.forbidden) {
       const key = `${group.shape.lengthMs}/${group.shape.beforeMs}/${group.shape.afterMs}`;
-      group.forbidden = byShape.get(key) ?? forbiddenStarts(q, group.shape);
+      group.forbidden = byShape.get(key) ?? forbiddenStarts(q, group.shape, window);
       byShape.set(key, group.forbidden);
     }
     return group.forbidden.allows(start);

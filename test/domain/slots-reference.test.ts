@@ -64,7 +64,11 @@ const queryArb: fc.Arbitrary<SlotQuery> = fc.constantFrom(...ZONES).chain((timeZ
   overrideDays: fc.array(fc.tuple(fc.oneof(fc.integer({ min: -1, max: 62 }), fc.integer({ min: 0, max: 3 })), fc.array(rangeArb, { minLength: 1, maxLength: 3 })), { maxLength: 6 }),
   nowMinutes: fc.integer({ min: -3 * 24 * 60, max: 10 * 24 * 60 }),
 })).chain(({ timeZone, first, days, rules, weekly, overrideDays, nowMinutes }) => {
-  const around = fc.integer({ min: -DAY / MINUTE, max: (days + 2) * DAY / MINUTE }).map((m) => first + m * MINUTE);
+  // Busy times around the listed days, and some well before or after them (which must change nothing).
+  const around = fc.oneof(
+    { arbitrary: fc.integer({ min: -DAY / MINUTE, max: (days + 2) * DAY / MINUTE }), weight: 4 },
+    { arbitrary: fc.integer({ min: -10 * DAY / MINUTE, max: (days + 10) * DAY / MINUTE }), weight: 1 },
+  ).map((m) => first + m * MINUTE);
   const booking = fc.record({
     serviceId: fc.constantFrom('svc', 'svc', 'other'),
     start: around,
