@@ -102,7 +102,7 @@ export async function refreshExternalCalendar(db: Db, policy: FetchPolicy, calen
   let warning: string | null = null;
   try {
     const text = await fetchText(calendar.url, { allowPrivate: policy.allowPrivateUrls });
-    const busy = busyIntervals(text, { start: now.getTime() - PAST_REACH_MS, end: now.getTime() + BUSY_HORIZON_DAYS * DAY_MS }, practice.time_zone);
+    const busy = await busyIntervals(text, { start: now.getTime() - PAST_REACH_MS, end: now.getTime() + BUSY_HORIZON_DAYS * DAY_MS }, practice.time_zone);
     intervals = busy.intervals;
     if (busy.skipped > 0) warning = `${busy.skipped} event(s) repeat too often to be read; they do not block slots`;
   } catch (error) {

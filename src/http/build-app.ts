@@ -62,7 +62,7 @@ export async function buildApp(
 
   const deps: AppDeps = {
     ...input,
-    payments: input.payments !== undefined ? input.payments : choosePaymentProvider({ devTools: config.devTools, stripe: config.stripe ? stripeProvider(createStripeGateway(config.stripe)) : null }),
+    payments: input.payments !== undefined ? input.payments : choosePaymentProvider({ devTools: config.devTools, stripe: config.stripe ? stripeProvider(await createStripeGateway(config.stripe)) : null }),
     mail: input.mail ?? createMailDelivery({ db: input.db, clock: input.clock, smtpUrl: config.smtpUrl, from: config.mailFrom, log: app.log }),
   };
   app.decorate('deps', deps);

@@ -1,4 +1,4 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { Kysely } from 'kysely';
@@ -35,7 +35,10 @@ export function createMailDelivery(options: {
   fault?: (point: FaultPoint) => void;
 }): MailDelivery {
   const { db, clock, from, log } = options;
-  const transport: Transporter | null = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : null;
+  const { smtpUrl } = options;
+  // nodemailer is loaded with the first round that has mail to send, not at start-up.
+  let transportLoad: Promise<Transporter> | null = null;
+  const smtpTransport = (url: string) => (transportLoad ??= import('nodemailer').then((m) => m.default.createTransport(url)));
   let running: Promise<unknown> = Promise.resolve();
   let pending = false;
 
@@ -63,7 +66,7 @@ export function createMailDelivery(options: {
 
   async function deliverDue(): Promise<number> {
     const now = clock.now();
-    if (!transport) {
+    if (!smtpUrl) {
       // Nothing to send: the due mails are kept in one statement (one commit, not two per mail).
       const kept = await db.kysely
         .updateTable('mail_outbox')
@@ -74,6 +77,8 @@ export function createMailDelivery(options: {
       return Number(kept.numUpdatedRows);
     }
     const due = await dueMails(now).selectAll().execute();
+    if (due.length === 0) return 0;
+    const transport = await smtpTransport(smtpUrl);
     let handled = 0;
     // One mail is claimed at a time, just before it is sent, so a crash strands at most one behind
     // its lease; marking a mail sent and claiming the next share one commit.
@@ -143,7 +148,7 @@ export function createMailDelivery(options: {
     },
     close: async () => {
       await running;
-      transport?.close();
+      (await transportLoad)?.close();
     },
   };
 }

@@ -57,30 +57,30 @@ const EXPECTED_BUSY = [
 ];
 
 describe('busy times from an iCalendar file', () => {
-  it('expands a weekly event across the DST change, leaves out the EXDATE, free and cancelled events, and takes all-day events as whole local days', () => {
+  it('expands a weekly event across the DST change, leaves out the EXDATE, free and cancelled events, and takes all-day events as whole local days', async () => {
     const range = { start: Date.parse(TEST_START), end: Date.parse(TEST_START) + 90 * 86_400_000 };
-    const { intervals: busy, skipped } = busyIntervals(WORK_CALENDAR, range, 'Europe/London');
+    const { intervals: busy, skipped } = await busyIntervals(WORK_CALENDAR, range, 'Europe/London');
     expect(skipped).toBe(0);
     expect(busy.map((b) => [new Date(b.start).toISOString(), new Date(b.end).toISOString()])).toEqual(EXPECTED_BUSY);
   });
 
-  it('keeps only what falls inside the range, clipping events that straddle it', () => {
-    const { intervals: busy } = busyIntervals(WORK_CALENDAR, { start: Date.parse('2026-03-17T14:00:00Z'), end: Date.parse('2026-03-18T12:00:00Z') }, 'Europe/London');
+  it('keeps only what falls inside the range, clipping events that straddle it', async () => {
+    const { intervals: busy } = await busyIntervals(WORK_CALENDAR, { start: Date.parse('2026-03-17T14:00:00Z'), end: Date.parse('2026-03-18T12:00:00Z') }, 'Europe/London');
     expect(busy.map((b) => [new Date(b.start).toISOString(), new Date(b.end).toISOString()])).toEqual([
       ['2026-03-17T14:00:00.000Z', '2026-03-17T14:30:00.000Z'],
       ['2026-03-18T00:00:00.000Z', '2026-03-18T12:00:00.000Z'],
     ]);
   });
 
-  it('leaves out an event that repeats too often to expand, and says so', () => {
+  it('leaves out an event that repeats too often to expand, and says so', async () => {
     const everyMinute = event(['UID:tick@elsewhere', 'DTSTART:20260316T090000Z', 'DTEND:20260316T090100Z', 'RRULE:FREQ=MINUTELY']);
-    const { intervals, skipped } = busyIntervals(icsFile(ONE_OFF, everyMinute), { start: Date.parse(TEST_START), end: Date.parse(TEST_START) + 90 * 86_400_000 }, 'UTC');
+    const { intervals, skipped } = await busyIntervals(icsFile(ONE_OFF, everyMinute), { start: Date.parse(TEST_START), end: Date.parse(TEST_START) + 90 * 86_400_000 }, 'UTC');
     expect(skipped).toBe(1);
     expect(intervals.map((b) => new Date(b.start).toISOString())).toEqual(['2026-03-17T13:00:00.000Z']);
   });
 
-  it('refuses a file that is not iCalendar', () => {
-    expect(() => busyIntervals('<html>sign in</html>', { start: 0, end: 1 }, 'UTC')).toThrow(/not an iCalendar file/);
+  it('refuses a file that is not iCalendar', async () => {
+    await expect(busyIntervals('<html>sign in</html>', { start: 0, end: 1 }, 'UTC')).rejects.toThrow(/not an iCalendar file/);
   });
 });
 
