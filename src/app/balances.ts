@@ -1,7 +1,7 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Trx } from '../db/create-db.js';
 import type { LotRow, Schema } from '../db/schema.js';
-import { BUCKET_DELTAS, ENTRY_KINDS, type Buckets } from '../domain/ledger.js';
+import type { Buckets } from '../domain/ledger.js';
 import type { Draw, LotState } from '../domain/lots.js';
 
 type Reader = Kysely<Schema> | Trx;
@@ -10,46 +10,22 @@ export type Credits = Pick<Buckets, 'available' | 'held' | 'used' | 'expired'>;
 
 export const NO_CREDITS: Credits = { available: 0, held: 0, used: 0, expired: 0 };
 
-/**
- * Σ (movement × amount) over ledger entries for one bucket, built from the domain's BUCKET_DELTAS
- * table, so SQL and the domain cannot disagree on what an entry moves.
- */
-function bucketSum(bucket: keyof Buckets): RawBuilder<number> {
-  const cases = ENTRY_KINDS.filter((kind) => BUCKET_DELTAS[kind][bucket] !== 0).map(
-    (kind) => sql`when ${sql.lit(kind)} then ${sql.lit(BUCKET_DELTAS[kind][bucket])} * amount`,
-  );
-  return sql<number>`coalesce(sum(case kind ${sql.join(cases, sql` `)} else 0 end), 0)`;
-}
-
-const BUCKETS = ['granted', 'available', 'held', 'used', 'expired'] as const;
-
-/** Every lot of a client with its buckets, derived from the ledger. */
+/** Every lot of a client with its buckets. */
 export function clientLots(db: Reader, practiceId: string, clientId: string): Promise<LotBalance[]> {
   return lotsOfClients(db, practiceId, [clientId]);
 }
 
-/** The lots of several clients at once, oldest first. */
+/** The lots of several clients at once, oldest first, with their stored buckets (see LotBucketColumns). */
 export async function lotsOfClients(db: Reader, practiceId: string, clientIds: string[]): Promise<LotBalance[]> {
   if (clientIds.length === 0) return [];
-  const sums = db
-    .selectFrom('ledger_entries')
-    .select('lot_id')
-    .select(BUCKETS.map((b) => bucketSum(b).as(b)))
+  return db
+    .selectFrom('lots')
+    .selectAll()
     .where('practice_id', '=', practiceId)
     .where('client_id', 'in', clientIds)
-    .groupBy('lot_id')
-    .as('e');
-  const rows = await db
-    .selectFrom('lots as l')
-    .leftJoin(sums, 'e.lot_id', 'l.id')
-    .selectAll('l')
-    .select(BUCKETS.map((b) => sql<number>`coalesce(e.${sql.ref(b)}, 0)`.as(b)))
-    .where('l.practice_id', '=', practiceId)
-    .where('l.client_id', 'in', clientIds)
-    .orderBy('l.created_at')
-    .orderBy('l.id')
+    .orderBy('created_at')
+    .orderBy('id')
     .execute();
-  return rows as LotBalance[];
 }
 
 export function totalCredits(lots: Buckets[]): Credits {
@@ -120,13 +96,11 @@ export function lotStates(lots: LotBalance[]): LotState[] {
 
 /** The clients who still have available credits in a lot that expired at or before `at`. */
 export async function ownersOfExpiredCredits(db: Reader, at: string): Promise<{ practice_id: string; client_id: string }[]> {
-  const sums = db.selectFrom('ledger_entries').select('lot_id').select(bucketSum('available').as('available')).groupBy('lot_id').as('e');
   return db
-    .selectFrom('lots as l')
-    .innerJoin(sums, 'e.lot_id', 'l.id')
-    .select(['l.practice_id', 'l.client_id'])
+    .selectFrom('lots')
+    .select(['practice_id', 'client_id'])
     .distinct()
-    .where('l.expires_at', '<=', at)
-    .where('e.available', '>', 0)
+    .where('expires_at', '<=', at)
+    .where('available', '>', 0)
     .execute();
 }

@@ -1,6 +1,7 @@
 import type { Trx } from '../db/create-db.js';
 import type { LedgerEntryRow } from '../db/schema.js';
 import { iso } from '../domain/instants.js';
+import { bucketsOf, type Buckets } from '../domain/ledger.js';
 import { newId } from '../lib/ids.js';
 
 export interface Actor {
@@ -34,7 +35,27 @@ export async function appendEntries(
     created_at: iso(now),
   }));
   if (rows.length > 0) await trx.insertInto('ledger_entries').values(rows).execute();
+  for (const [lotId, delta] of movesByLot(rows)) {
+    await trx
+      .updateTable('lots')
+      .set((eb) => ({
+        granted: eb('granted', '+', delta.granted),
+        available: eb('available', '+', delta.available),
+        held: eb('held', '+', delta.held),
+        used: eb('used', '+', delta.used),
+        expired: eb('expired', '+', delta.expired),
+      }))
+      .where('id', '=', lotId)
+      .execute();
+  }
   return rows;
+}
+
+/** How the entries move each lot's buckets (the stored copy of the sums: see LotBucketColumns). */
+function movesByLot(rows: LedgerEntryRow[]): Map<string, Buckets> {
+  const byLot = new Map<string, LedgerEntryRow[]>();
+  for (const row of rows) byLot.set(row.lot_id, [...(byLot.get(row.lot_id) ?? []), row]);
+  return new Map([...byLot].map(([lotId, entries]) => [lotId, bucketsOf(entries)]));
 }
 
 /** The holds of a booking that are not yet resolved (released, consumed or forfeited). */

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 /**
  * Table types, identical for SQLite and PostgreSQL (the column conventions):
  * ids are text; instants are ISO-8601 UTC strings with milliseconds (they sort as text);
@@ -20,7 +21,7 @@ export interface Schema {
   clients: ClientRow;
   login_codes: LoginCodeRow;
   purchases: PurchaseRow;
-  lots: LotRow;
+  lots: LotRow & LotBucketColumns;
   ledger_entries: LedgerEntryRow;
   bookings: BookingRow;
   fees: FeeRow;
@@ -210,6 +211,18 @@ export interface LotRow {
   service_ids_json: string | null;
   expires_at: string | null;
   created_at: string;
+}
+
+/**
+ * A lot's buckets as stored beside it: moved by appendEntries in the transaction that appends each
+ * entry (0 when the lot is written), checked by verify against the sums of its entries, the truth.
+ */
+export interface LotBucketColumns {
+  granted: Generated<number>;
+  available: Generated<number>;
+  held: Generated<number>;
+  used: Generated<number>;
+  expired: Generated<number>;
 }
 
 export interface LedgerEntryRow {

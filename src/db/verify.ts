@@ -54,15 +54,23 @@ async function rows<R>(q: Trx, query: RawBuilder<R>): Promise<R[]> {
   return (await query.execute(q)).rows;
 }
 
-/** For every lot: granted = available + held + used + expired, and no bucket negative. */
+/**
+ * For every lot: granted = available + held + used + expired, and no bucket negative, summed from
+ * its entries; and the buckets stored beside the lot (what balances read) equal those sums.
+ */
 const lotBalances: Check = async (q) => {
   const buckets = sql.join(BUCKETS.map((b) => sql`${bucketSum(b, 'e')} as ${sql.ref(b)}`));
+  const stored = sql.join(BUCKETS.map((b) => sql`${sql.ref(`l.${b}`)} as ${sql.ref(`stored_${b}`)}`));
   const negative = sql.join(BUCKETS.map((b) => sql`${sql.ref(b)} < 0`), sql` or `);
-  const found = await rows(q, sql<{ id: string } & Buckets>`
-    select * from (select l.id, ${buckets} from lots l left join ledger_entries e on e.lot_id = l.id group by l.id) as b
-    where granted <> available + held + used + expired or ${negative}
+  const differs = sql.join(BUCKETS.map((b) => sql`${sql.ref(b)} <> ${sql.ref(`stored_${b}`)}`), sql` or `);
+  const found = await rows(q, sql<{ id: string } & Buckets & Record<`stored_${keyof Buckets}`, number>>`
+    select * from (select l.id, ${buckets}, ${stored} from lots l left join ledger_entries e on e.lot_id = l.id group by l.id) as b
+    where granted <> available + held + used + expired or ${negative} or ${differs}
     order by id`);
-  return found.flatMap((lot) => lotViolations(lot).map((p) => `lot ${lot.id}: ${p}`));
+  return found.flatMap((lot) => [
+    ...lotViolations(lot).map((p) => `lot ${lot.id}: ${p}`),
+    ...BUCKETS.filter((b) => lot[b] !== lot[`stored_${b}`]).map((b) => `lot ${lot.id}: stored ${b} ${lot[`stored_${b}`]} ≠ ${lot[b]} summed from its entries`),
+  ]);
 };
 
 /** Each entry has a known kind and lot, a positive amount (a signed one for adjust), and names a booking exactly when its kind moves credits for one. */

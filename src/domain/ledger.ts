@@ -1,7 +1,8 @@
 /**
- * The credit ledger (DESIGN.md "The credit ledger"): a lot's buckets are never stored, only
- * derived from its immutable entries. The one table of moves, BUCKET_DELTAS, is shared with
- * SQL aggregates so the database and the domain cannot disagree.
+ * The credit ledger (DESIGN.md "The credit ledger"): a lot's buckets are the sums of its immutable
+ * entries. A copy is stored beside each lot for reading, moved in the transaction that appends each
+ * entry and checked against the sums by verify. The one table of moves, BUCKET_DELTAS, is shared
+ * with SQL aggregates so the database and the domain cannot disagree.
  */
 import { assert } from './errors.js';
 

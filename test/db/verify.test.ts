@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BookingRow, FeeRow, LedgerEntryRow } from '../../src/db/schema.js';
 import { findViolations } from '../../src/db/verify.js';
+import { bucketsOf, ENTRY_KINDS } from '../../src/domain/ledger.js';
 import { describeEachDialect, type TestContext } from '../support/app.js';
 import { as, expectOk, HOUR, MINUTE, shift, type Caller } from '../support/http.js';
 import { setUpPractice, signInClient, type PracticeSetup, type SignedInClient } from '../support/scenario.js';
@@ -219,6 +220,22 @@ describeEachDialect('verify', (ctx) => {
       ...values,
     };
     await ctx.db.kysely.insertInto('ledger_entries').values(row).execute();
+    // The lot's stored buckets move with it, as appendEntries moves them: each test corrupts one thing.
+    // An entry of an unknown kind or a zero amount (what such a test is about) moves nothing.
+    const wellFormed = ENTRY_KINDS.includes(row.kind) && (row.kind === 'adjust' ? row.amount !== 0 : row.amount > 0);
+    if (!wellFormed) return row;
+    const moved = bucketsOf([row]);
+    await ctx.db.kysely
+      .updateTable('lots')
+      .set((eb) => ({
+        granted: eb('granted', '+', moved.granted),
+        available: eb('available', '+', moved.available),
+        held: eb('held', '+', moved.held),
+        used: eb('used', '+', moved.used),
+        expired: eb('expired', '+', moved.expired),
+      }))
+      .where('id', '=', row.lot_id)
+      .execute();
     return row;
   }
 
@@ -253,6 +270,14 @@ describeEachDialect('verify', (ctx) => {
         consume = await insertEntry({ client_id: clientId(1), lot_id: lot, kind: 'consume', booking_id: h.bookings.onBehalf! });
       });
       expect(found).toEqual([`lot ${lot}: held is negative (-1)`, `entry ${consume!.id} (consume) must resolve a hold`]);
+    });
+
+    it('reports a lot whose stored buckets differ from the sums of its entries', async () => {
+      const lot = await grant(h.practitioner, clientId(1), { credits: 3 });
+      const found = await violationsAfter(ctx, async () => {
+        await ctx.db.kysely.updateTable('lots').set({ available: 2, expired: 1 }).where('id', '=', lot).execute();
+      });
+      expect(found).toEqual([`lot ${lot}: stored available 2 ≠ 3 summed from its entries`, `lot ${lot}: stored expired 1 ≠ 0 summed from its entries`]);
     });
 
     it('reports an upcoming booking that holds less than its cost, and a cancelled one that still holds', async () => {
