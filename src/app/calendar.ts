@@ -3,9 +3,8 @@ import type { Trx } from '../db/create-db.js';
 import type { PracticeRow, Schema, ServiceRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { iso, MINUTE_MS } from '../domain/instants.js';
-import { OCCUPYING_STATUSES, type Availability, type BusyBooking, type SlotQuery, type SlotRules } from '../domain/slots.js';
+import { BUFFER_MINUTES_MAX, DURATION_MINUTES_MAX, OCCUPYING_STATUSES, type Availability, type BusyBooking, type SlotQuery, type SlotRules } from '../domain/slots.js';
 import { loadBlocks } from './external-calendars.js';
-import { BUFFER_MINUTES_MAX, DURATION_MINUTES_MAX } from './services.js';
 
 type Reader = Kysely<Schema> | Trx;
 

@@ -11,11 +11,9 @@ import { newId } from '../lib/ids.js';
 import { getPractice, type PolicyPatch } from './update-practice.js';
 import { serviceOverride } from './views.js';
 
-export const DURATION_MINUTES_MIN = 5;
-export const DURATION_MINUTES_MAX = 720;
+export { BUFFER_MINUTES_MAX, DURATION_MINUTES_MAX, DURATION_MINUTES_MIN } from '../domain/slots.js';
 /** 0 makes a free service. */
 export const CREDIT_COST_MAX = 1_000;
-export const BUFFER_MINUTES_MAX = 720;
 /** 30 days. */
 export const MIN_NOTICE_MINUTES_MAX = 43_200;
 export const MAX_ADVANCE_DAYS_MIN = 1;

@@ -8,6 +8,10 @@ import { epochDay, isoWeekday, minutesOfDay, wallClockInstant, zoneOffsets, type
 
 /** Longest date range one query may span (inclusive days); the HTTP layer rejects more. */
 export const SLOT_QUERY_DAYS_MAX = 62;
+/** Shortest and longest session a service may have, and its longest buffer on either side. */
+export const DURATION_MINUTES_MIN = 5;
+export const DURATION_MINUTES_MAX = 720;
+export const BUFFER_MINUTES_MAX = 720;
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
