@@ -102,8 +102,10 @@ export function epochDay(date: string): number {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   assert(match !== null, `invalid date: ${date}`);
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const ms = Date.UTC(year, month - 1, day);
-  const back = new Date(ms);
+  // Not Date.UTC, which reads years 0–99 as 1900–1999.
+  const back = new Date(0);
+  back.setUTCFullYear(year, month - 1, day);
+  const ms = back.getTime();
   assert(back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day, `invalid date: ${date}`);
   return ms / DAY_MS;
 }

@@ -114,3 +114,24 @@ describe('the fast slot engine', () => {
     }), { numRuns: 100 });
   });
 });
+
+describe('dates of the first centuries', () => {
+  it('lists the days of years 1–99 as themselves (Date.UTC would read them as 1901–1999), as the reference does', () => {
+    for (const [fromDate, toDate] of [['0001-01-01', '0001-01-31'], ['0099-12-25', '0100-01-05']] as const) {
+      const q: SlotQuery = {
+        timeZone: 'Europe/London',
+        availability: { weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '09:00', end: '12:00' })), overrides: [{ date: fromDate, intervals: [] }] },
+        serviceId: 'svc',
+        rules: { durationMinutes: 60, bufferBeforeMinutes: 0, bufferAfterMinutes: 0, minNoticeMinutes: 0, maxAdvanceDays: 1_000_000, slotStepMinutes: 60, capacity: 1 },
+        bookings: [],
+        fromDate,
+        toDate,
+        now: -62_200_000_000_000,
+      };
+      const slots = listSlots(q);
+      expect(slots.length).toBeGreaterThan(0);
+      expect(new Date(slots[0]!.start).toISOString().slice(0, 10)).toBe(dateOf(Date.parse(`${fromDate}T00:00:00Z`) + DAY));
+      expect(slots).toEqual(referenceListSlots(q));
+    }
+  });
+});
