@@ -10,7 +10,7 @@ import { DAY_MS, HOUR_MS } from '../domain/instants.js';
 import { enqueueJob } from './schedule-job.js';
 import type { MailContent } from '../mail/format.js';
 import { bookingInvite, type CalendarEvent, type Person } from '../mail/ics.js';
-import { enqueueMail } from '../mail/outbox.js';
+import { enqueueMail, enqueueMails } from '../mail/outbox.js';
 import * as templates from '../mail/templates.js';
 import type { CancellationFacts, Links, SessionFacts } from '../mail/templates.js';
 import { clientLots, type Credits } from './balances.js';
@@ -84,13 +84,11 @@ interface About {
 }
 
 async function send(trx: Trx, about: About, copies: Copy[], now: Date): Promise<void> {
-  for (const copy of copies) {
-    await enqueueMail(
-      trx,
-      { ...about, to: copy.to, ...copy.content, ics: copy.invite?.ics ?? null, icsMethod: copy.invite?.method ?? null },
-      now,
-    );
-  }
+  await enqueueMails(
+    trx,
+    copies.map((copy) => ({ ...about, to: copy.to, ...copy.content, ics: copy.invite?.ics ?? null, icsMethod: copy.invite?.method ?? null })),
+    now,
+  );
 }
 
 /** Both sides' copies of a booking mail, each with the invite (REQUEST or CANCEL) for its own calendar. */

@@ -28,10 +28,15 @@ export const MAIL_DOMAIN = 'tallybook.local';
  * The Message-ID is fixed here, so a resend after a crash is recognisably the same mail.
  */
 export async function enqueueMail(trx: Trx, mail: OutgoingMail, now: Date): Promise<string> {
-  const id = newId();
-  await trx
-    .insertInto('mail_outbox')
-    .values({
+  const [id] = await enqueueMails(trx, [mail], now);
+  return id as string;
+}
+
+/** Several mails of one use case in one statement (a booking writes the client's and each practitioner's copy). */
+export async function enqueueMails(trx: Trx, mails: OutgoingMail[], now: Date): Promise<string[]> {
+  const rows = mails.map((mail) => {
+    const id = newId();
+    return {
       id,
       practice_id: mail.practiceId,
       client_id: mail.clientId ?? null,
@@ -42,14 +47,14 @@ export async function enqueueMail(trx: Trx, mail: OutgoingMail, now: Date): Prom
       html: mail.html ?? null,
       ics: mail.ics ?? null,
       ics_method: mail.icsMethod ?? null,
-      status: 'pending',
+      status: 'pending' as const,
       attempts: 0,
       next_attempt_at: iso(now),
       last_error: null,
       created_at: iso(now),
       sent_at: null,
-    })
-    .onConflict((oc) => oc.column('message_id').doNothing())
-    .execute();
-  return id;
+    };
+  });
+  if (rows.length > 0) await trx.insertInto('mail_outbox').values(rows).onConflict((oc) => oc.column('message_id').doNothing()).execute();
+  return rows.map((r) => r.id);
 }
