@@ -8,6 +8,7 @@ import { newId } from '../lib/ids.js';
 import { startSession } from './sessions.js';
 import { isUniqueViolation } from './db-errors.js';
 import { validation } from './field-errors.js';
+import { accountIn } from './practitioner-account.js';
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$/;
 /** Paths of our own that a practice's booking page `/{slug}` must never shadow. */
@@ -40,7 +41,7 @@ export function assertValidCurrency(currency: string, path = '/currency'): void 
   if (!CURRENCIES.has(currency)) throw validation(path, 'is not an ISO 4217 currency');
 }
 
-/** Creates a user, their practice (with its calendar and empty hours) and a session. */
+/** Creates a user, their practice (with its calendar and empty hours), them as its owner, and a session. */
 export async function signUp(db: Db, input: SignUpInput, now: Date) {
   const email = input.email.trim().toLowerCase();
   assertValidSlug(input.slug);
@@ -65,8 +66,12 @@ export async function signUp(db: Db, input: SignUpInput, now: Date) {
       await trx.insertInto('calendars').values({ id: practice.id, practice_id: practice.id }).execute();
       await trx.insertInto('availability').values({ practice_id: practice.id, weekly_json: '[]', overrides_json: '[]' }).execute();
       await trx.insertInto('users').values(user).execute();
+      await trx
+        .insertInto('members')
+        .values({ id: newId(), practice_id: practice.id, user_id: user.id, role: 'owner', name: input.name, active: 1, time_zone: null, created_at: iso(now), joined_at: iso(now) })
+        .execute();
       const secret = await startSession(trx, { kind: 'user', practiceId: practice.id, userId: user.id }, now);
-      return { practice, user, secret };
+      return { account: await accountIn(trx, user.id, practice.id), secret };
     });
   } catch (error) {
     if (isUniqueViolation(error)) {

@@ -10,6 +10,7 @@ import * as retentionIndexes from './2026-12-04-20-retention-indexes.js';
 import * as clientSearch from './2026-12-04-30-client-search.js';
 import * as deactivateEmptyPackages from './2026-12-04-10-deactivate-empty-packages.js';
 import * as stripe from './2026-12-04-50-stripe.js';
+import * as members from './2026-12-07-10-members.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04-20-retention-indexes': retentionIndexes,
   '2026-12-04-30-client-search': clientSearch,
   '2026-12-04-50-stripe': stripe,
+  '2026-12-07-10-members': members,
 };
