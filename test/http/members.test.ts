@@ -148,6 +148,19 @@ describeEachDialect('members, invitations and practices', (ctx) => {
     expect(ok(await call('POST', '/auth/invitation/accept', {}, { token: tokenB, password: PASSWORD })).practices).toHaveLength(2);
   });
 
+  it('lets someone invited but not joined yet sign up with their own practice, and then join with that password', async () => {
+    const owner = await signUpPractitioner(ctx);
+    const email = `${unique('both-ways')}@example.com`;
+    ok(await call('POST', '/members', owner.headers, { email, name: 'Kim', role: 'practitioner' }), 201);
+    const token = await invitationToken(email);
+    const signedUp = ok(await call('POST', '/signup', {}, { email, password: 'kim has a password', name: 'Kim', practiceName: 'Kim Studio', slug: unique('kim-'), timeZone: 'Europe/Paris' }), 201);
+    expect(signedUp.practices.map((p: { name: string }) => p.name)).toEqual(['Kim Studio']);
+    problem(await call('POST', '/auth/invitation/accept', {}, { token, password: PASSWORD }), 401, 'unauthenticated');
+    expect(ok(await call('POST', '/auth/invitation/accept', {}, { token, password: 'kim has a password' })).practices).toHaveLength(2);
+    // Signing up again with an account that has a password is still refused.
+    problem(await call('POST', '/signup', {}, { email, password: 'kim has a password', name: 'Kim', practiceName: 'Kim Again', slug: unique('kim-'), timeZone: 'Europe/Paris' }), 409, 'conflict');
+  });
+
   it('renames, changes roles and deactivates; a deactivated member’s sessions and API tokens stop working there', async () => {
     const owner = await signUpPractitioner(ctx);
     const { member, headers } = await join(owner, 'practitioner');
