@@ -311,6 +311,15 @@ describeEachDialect(
       expect(Object.keys(ROUTES).filter((route) => !documented.includes(route)), 'ROUTES names routes the document does not have').toEqual([]);
     });
 
+    it('documents the roles of each practitioner route in the OpenAPI document, as this table has them', () => {
+      for (const [key, route] of Object.entries(ROUTES)) {
+        if (route.access === 'open' || route.access === 'client') continue;
+        const [method, path] = key.split(' ') as [Method, string];
+        const description = (paths[path]?.[method.toLowerCase()] as { description?: string } | undefined)?.description ?? '';
+        expect(/Roles: ([a-z, ]+) \(permission/.exec(description)?.[1]?.split(', '), key).toEqual([...route.access]);
+      }
+    });
+
     it('answers each caller on each route as its role allows', async () => {
       const failures: string[] = [];
       let calls = 0;
