@@ -317,6 +317,7 @@ describeEachDialect(
         const [method, path] = key.split(' ') as [Method, string];
         const description = (paths[path]?.[method.toLowerCase()] as { description?: string } | undefined)?.description ?? '';
         expect(/Roles: ([a-z, ]+) \(permission/.exec(description)?.[1]?.split(', '), key).toEqual([...route.access]);
+        expect(description.split('Roles:'), `${key} names its roles once`).toHaveLength(2);
       }
     });
 

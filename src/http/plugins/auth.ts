@@ -57,8 +57,9 @@ export function practitionerScope(app: FastifyInstance, deps: AppDeps): void {
   app.addHook('onRoute', (route) => {
     const permission = (route.config as { permission?: unknown } | undefined)?.permission;
     if (!isPermission(permission)) throw new Error(`${String(route.method)} ${route.url}: a practitioner route must declare config.permission`);
-    if (route.schema) {
-      const roles = `Roles: ${PERMISSIONS[permission].join(', ')} (permission \`${permission}\`).`;
+    const roles = `Roles: ${PERMISSIONS[permission].join(', ')} (permission \`${permission}\`).`;
+    // A GET's HEAD route shares its schema: the roles are written once.
+    if (route.schema && !route.schema.description?.includes(roles)) {
       route.schema.description = route.schema.description ? `${route.schema.description}\n\n${roles}` : roles;
     }
   });
