@@ -1,6 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { expect, it } from 'vitest';
 import { latestMail, sessionCookie, signUpPractitioner, unique, type Practitioner } from '../support/api.js';
+import { cleanUp } from '../../src/jobs/cleanup.js';
 import { describeEachDialect } from '../support/app.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -91,6 +92,10 @@ describeEachDialect('members, invitations and practices', (ctx) => {
       expect(second).not.toBe(first);
       ok(await call('POST', '/auth/invitation/accept', {}, { token: second, password: PASSWORD }));
       problem(await call('POST', `/members/${invited.id}/invitation`, owner.headers), 409, 'conflict');
+      // The cleanup sweep forgets used and expired links; the membership stays.
+      expect((await cleanUp(ctx.db, { retentionDays: 30 }, ctx.clock.now())).memberInvitations).toBeGreaterThanOrEqual(1);
+      expect(await ctx.db.kysely.selectFrom('member_invitations').select('token_hash').where('member_id', '=', invited.id).execute()).toEqual([]);
+      expect(ok(await call('GET', '/members', owner.headers)).items.find((m: { id: string }) => m.id === invited.id).joinedAt).not.toBeNull();
     } finally {
       ctx.clock.set('2026-03-02T08:00:00.000Z');
     }
