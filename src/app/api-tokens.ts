@@ -22,11 +22,13 @@ export async function createApiToken(db: Db, caller: Practitioner, name: string,
   return { id: row.id, name, token, createdAt: row.created_at };
 }
 
+/** A member's own tokens in the practice they act in (another member's are not found). */
 export async function listApiTokens(db: Db, caller: Practitioner) {
   const rows = await db.kysely
     .selectFrom('api_tokens')
     .select(['id', 'name', 'created_at', 'last_used_at'])
     .where('practice_id', '=', caller.practiceId)
+    .where('user_id', '=', caller.userId)
     .where('revoked_at', 'is', null)
     .orderBy('created_at')
     .execute();
@@ -40,6 +42,7 @@ export async function revokeApiToken(db: Db, caller: Practitioner, id: string, n
       .set({ revoked_at: iso(now) })
       .where('id', '=', id)
       .where('practice_id', '=', caller.practiceId)
+      .where('user_id', '=', caller.userId)
       .where('revoked_at', 'is', null)
       .executeTakeFirst(),
   );

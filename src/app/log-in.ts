@@ -4,6 +4,23 @@ import { reserve, type RateBucket } from './rate-limit.js';
 import { verifyAgainstDummy, verifyPassword } from './security.js';
 import { sha256 } from '../lib/ids.js';
 import { startSession } from './sessions.js';
+import { accountIn } from './practitioner-account.js';
+import type { Trx } from '../db/create-db.js';
+
+/** A sign-in acts in the practice the account joined first; the dashboard switches to the others. */
+async function firstPractice(trx: Trx, userId: string): Promise<string> {
+  const member = await trx
+    .selectFrom('members')
+    .select('practice_id')
+    .where('user_id', '=', userId)
+    .where('active', '=', 1)
+    .where('joined_at', 'is not', null)
+    .orderBy('joined_at')
+    .orderBy('id')
+    .executeTakeFirst();
+  if (!member) throw new DomainError('forbidden', 'this account is not an active member of any practice any more');
+  return member.practice_id;
+}
 
 export interface AuthLimits {
   accountPer15Min: number;
@@ -28,7 +45,7 @@ export function authBuckets(limits: AuthLimits, account: string, ip: string): Ra
 }
 
 /** The strict limit is per (account, address), so failures elsewhere do not lock the owner out. */
-function loginBuckets(limits: AuthLimits, email: string, ip: string): RateBucket[] {
+export function loginBuckets(limits: AuthLimits, email: string, ip: string): RateBucket[] {
   return [
     { key: `login:${email}|${ip}`, limit: limits.accountPer15Min, windowMs: ACCOUNT_WINDOW_MS },
     { key: `login:${email}`, limit: limits.accountPer15Min * ACCOUNT_WIDE_LOGIN_FACTOR, windowMs: ACCOUNT_WINDOW_MS },
@@ -51,7 +68,8 @@ export async function logIn(
   const email = input.email.trim().toLowerCase();
   const reservation = await reserve(db, loginBuckets(limits, email, input.ip), now);
   const user = await db.kysely.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
-  const ok = user ? await verifyPassword(user.password_hash, input.password) : await verifyAgainstDummy(input.password);
+  // An account only invited has no password yet: it is checked like a missing one, in the same time.
+  const ok = user?.password_hash ? await verifyPassword(user.password_hash, input.password) : await verifyAgainstDummy(input.password);
   if (!user || !ok) throw new DomainError('unauthenticated', 'wrong email or password');
   await reservation.release();
   return db.write(async (trx) => {
@@ -59,8 +77,8 @@ export async function logIn(
     if (input.previousSecret) {
       await trx.deleteFrom('sessions').where('token_hash', '=', sha256(input.previousSecret)).execute();
     }
-    const practice = await trx.selectFrom('practices').selectAll().where('id', '=', user.practice_id).executeTakeFirstOrThrow();
-    const secret = await startSession(trx, { kind: 'user', practiceId: user.practice_id, userId: user.id }, now);
-    return { user, practice, secret };
+    const practiceId = await firstPractice(trx, user.id);
+    const secret = await startSession(trx, { kind: 'user', practiceId, userId: user.id }, now);
+    return { account: await accountIn(trx, user.id, practiceId), secret };
   });
 }

@@ -34,13 +34,23 @@ export function feePaymentUrl(publicUrl: string, slug: string, feeId: string): s
 
 interface Parties {
   client: Person;
-  /** The practice's users: every one of them gets the practitioner's copy. */
+  /** The practice's active owners: each gets the practitioner's copy (the calendar is the practice's, run by its owners). */
   practitioners: Person[];
 }
 
 async function parties(trx: Trx, practiceId: string, clientId: string): Promise<Parties> {
   const client = await trx.selectFrom('clients').select(['name', 'email']).where('practice_id', '=', practiceId).where('id', '=', clientId).executeTakeFirstOrThrow();
-  const practitioners = await trx.selectFrom('users').select(['name', 'email']).where('practice_id', '=', practiceId).orderBy('created_at').execute();
+  const practitioners = await trx
+    .selectFrom('members')
+    .innerJoin('users', 'users.id', 'members.user_id')
+    .select(['members.name', 'users.email'])
+    .where('members.practice_id', '=', practiceId)
+    .where('members.role', '=', 'owner')
+    .where('members.active', '=', 1)
+    .where('members.joined_at', 'is not', null)
+    .orderBy('members.joined_at')
+    .orderBy('members.id')
+    .execute();
   return { client, practitioners };
 }
 

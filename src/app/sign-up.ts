@@ -8,6 +8,7 @@ import { newId } from '../lib/ids.js';
 import { startSession } from './sessions.js';
 import { isUniqueViolation } from './db-errors.js';
 import { validation } from './field-errors.js';
+import { accountIn } from './practitioner-account.js';
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$/;
 /** Paths of our own that a practice's booking page `/{slug}` must never shadow. */
@@ -40,7 +41,11 @@ export function assertValidCurrency(currency: string, path = '/currency'): void 
   if (!CURRENCIES.has(currency)) throw validation(path, 'is not an ISO 4217 currency');
 }
 
-/** Creates a user, their practice (with its calendar and empty hours) and a session. */
+/**
+ * Creates a user, their practice (with its calendar and empty hours), them as its owner, and a
+ * session. An email that has an account with a password is 409; one that was only invited (no
+ * password yet) signs up with that account, whose invitations then ask for the new password.
+ */
 export async function signUp(db: Db, input: SignUpInput, now: Date) {
   const email = input.email.trim().toLowerCase();
   assertValidSlug(input.slug);
@@ -60,13 +65,27 @@ export async function signUp(db: Db, input: SignUpInput, now: Date) {
         policy_json: JSON.stringify(DEFAULT_POLICY),
         created_at: iso(now),
       };
-      const user = { id: newId(), practice_id: practice.id, email, name: input.name, password_hash: passwordHash, created_at: iso(now) };
       await trx.insertInto('practices').values(practice).execute();
       await trx.insertInto('calendars').values({ id: practice.id, practice_id: practice.id }).execute();
       await trx.insertInto('availability').values({ practice_id: practice.id, weekly_json: '[]', overrides_json: '[]' }).execute();
-      await trx.insertInto('users').values(user).execute();
+      // An account only invited so far (no password yet) is theirs: it gets the password and the new practice.
+      const invited = await trx
+        .updateTable('users')
+        .set({ password_hash: passwordHash })
+        .where('email', '=', email)
+        .where('password_hash', '=', '')
+        .returning('id')
+        .executeTakeFirst();
+      const user = invited ?? { id: newId() };
+      if (!invited) {
+        await trx.insertInto('users').values({ id: user.id, practice_id: practice.id, email, name: input.name, password_hash: passwordHash, created_at: iso(now) }).execute();
+      }
+      await trx
+        .insertInto('members')
+        .values({ id: newId(), practice_id: practice.id, user_id: user.id, role: 'owner', name: input.name, active: 1, time_zone: null, created_at: iso(now), joined_at: iso(now) })
+        .execute();
       const secret = await startSession(trx, { kind: 'user', practiceId: practice.id, userId: user.id }, now);
-      return { practice, user, secret };
+      return { account: await accountIn(trx, user.id, practice.id), secret };
     });
   } catch (error) {
     if (isUniqueViolation(error)) {

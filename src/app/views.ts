@@ -1,4 +1,5 @@
-import type { BookingRow, ClientRow, FeeRow, LedgerEntryRow, PackageRow, PracticeRow, PurchaseRow, ServiceRow, UserRow } from '../db/schema.js';
+import type { BookingRow, ClientRow, FeeRow, LedgerEntryRow, PackageRow, MemberRow, PracticeRow, PurchaseRow, ServiceRow, UserRow } from '../db/schema.js';
+import type { PracticeChoice } from './practitioner-account.js';
 import type { Credits, LotBalance } from './balances.js';
 import { slotRules } from './calendar.js';
 import { DEFAULT_POLICY, effectivePolicy, type Money, type Policy } from '../domain/policy.js';
@@ -26,6 +27,29 @@ export function practiceView(practice: PracticeRow) {
 
 export function userView(user: UserRow) {
   return { id: user.id, email: user.email, name: user.name };
+}
+
+/** A Member; `timeZone` is the member's own or, when unset, the practice's; `joinedAt` null: invited, not joined yet. */
+export function memberView(member: MemberRow & { email: string }, practiceTimeZone: string) {
+  return {
+    id: member.id,
+    email: member.email,
+    name: member.name,
+    role: member.role,
+    active: member.active === 1,
+    timeZone: member.time_zone ?? practiceTimeZone,
+    joinedAt: member.joined_at,
+  };
+}
+
+/** What every sign-in, GET /auth/session and a switch answer. */
+export function accountView(account: { user: UserRow; practice: PracticeRow; member: MemberRow; practices: PracticeChoice[] }) {
+  return {
+    user: userView(account.user),
+    practice: practiceView(account.practice),
+    member: memberView({ ...account.member, email: account.user.email }, account.practice.time_zone),
+    practices: account.practices,
+  };
 }
 
 export function serviceOverride(service: Pick<ServiceRow, 'policy_json'>): Partial<Policy> | null {

@@ -20,7 +20,7 @@ import type { Schema } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 export type Trx = Transaction<Schema>;
-export type LockableTable = 'clients' | 'calendars';
+export type LockableTable = 'clients' | 'calendars' | 'practices';
 
 /**
  * The one place where SQLite and PostgreSQL differ. Use cases call `write` and `lockRow`

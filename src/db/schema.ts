@@ -10,6 +10,8 @@ export interface Schema {
   practices: PracticeRow;
   calendars: CalendarRow;
   users: UserRow;
+  members: MemberRow;
+  member_invitations: MemberInvitationRow;
   sessions: SessionRow;
   api_tokens: ApiTokenRow;
   password_resets: PasswordResetRow;
@@ -55,12 +57,44 @@ export interface CalendarRow {
   practice_id: string;
 }
 
+/**
+ * An account: one person, unique by email, who may be a member of several practices (`members`).
+ * `practice_id` is the practice the account was made for (signed up with, or first invited to);
+ * what the account may do anywhere is decided by its memberships only.
+ */
 export interface UserRow {
   id: string;
   practice_id: string;
   email: string;
   name: string;
+  /** '' while the account was only invited and no password was set yet: no password matches it. */
   password_hash: string;
+  created_at: string;
+}
+
+export type MemberRole = 'owner' | 'practitioner' | 'assistant';
+
+/** An account's membership of a practice; it acts there only while active and joined. */
+export interface MemberRow {
+  id: string;
+  practice_id: string;
+  user_id: string;
+  role: MemberRole;
+  name: string;
+  active: Bool;
+  /** null: the practice's time zone. */
+  time_zone: string | null;
+  created_at: string;
+  /** When the invitation was accepted; null until then. */
+  joined_at: string | null;
+}
+
+/** A one-time invitation link (24 h) for a member; only the hash of its token is stored. */
+export interface MemberInvitationRow {
+  token_hash: string;
+  member_id: string;
+  expires_at: string;
+  used_at: string | null;
   created_at: string;
 }
 

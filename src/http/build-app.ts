@@ -23,6 +23,7 @@ import { catalogRoutes } from './routes/practitioner/catalog.js';
 import { webRoutes } from './routes/web.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { paymentRoutes } from './routes/practitioner/payments.js';
+import { memberRoutes } from './routes/practitioner/members.js';
 
 export const BODY_LIMIT_BYTES = 1_048_576;
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,100}$/;
@@ -102,6 +103,7 @@ export async function buildApp(
       await api.register(bookingRoutes, { deps });
       await api.register(calendarRoutes, { deps });
       await api.register(paymentRoutes, { deps });
+      await api.register(memberRoutes, { deps });
       // Without Stripe there is no webhook (404), as there is no outbox without dev tools.
       if (deps.payments?.name === 'stripe') await api.register(webhookRoutes, { deps, gateway: deps.payments.gateway });
       if (config.devTools !== false) await api.register(devRoutes, { deps });

@@ -52,7 +52,9 @@ export async function runIdempotent(
     });
   }
   const caller = request.caller;
-  const scope = `${caller?.kind}:${caller && 'userId' in caller ? caller.userId : caller?.clientId}:${request.routeOptions.url}:${JSON.stringify(request.params)}:${key}`;
+  // A member (not the account) scopes a practitioner's keys: one account acts in several practices. A
+  // migrated owner's member id is their user id, so keys stored before teams still match.
+  const scope = `${caller?.kind}:${caller && 'memberId' in caller ? caller.memberId : caller?.clientId}:${request.routeOptions.url}:${JSON.stringify(request.params)}:${key}`;
   const requestHash = createHash('sha256').update(JSON.stringify(request.body ?? null)).digest('hex');
   const now = deps.clock.now();
 

@@ -45,6 +45,28 @@ export const Practice = Type.Object({
 
 export const User = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() });
 
+export const Role = Type.Union([Type.Literal('owner'), Type.Literal('practitioner'), Type.Literal('assistant')]);
+
+export const Member = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  role: Role,
+  active: Type.Boolean(),
+  /** The member's time zone: the practice's unless set. */
+  timeZone: Type.String(),
+  /** When the invitation was accepted; null: invited, not joined yet. */
+  joinedAt: Nullable(Type.String()),
+});
+
+/** The signed-in account, the practice it acts in, as which member, and every practice it may switch to. */
+export const Account = Type.Object({
+  user: User,
+  practice: Practice,
+  member: Member,
+  practices: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String(), role: Role })),
+});
+
 export const Service = Type.Object({
   id: Type.String(),
   name: Type.String(),

@@ -26,11 +26,11 @@ export interface CleanupLimits {
 }
 
 /** Rows deleted per table by one sweep. */
-export type Swept = Record<'idempotencyKeys' | 'rateLimits' | 'sessions' | 'loginCodes' | 'passwordResets' | 'jobs' | 'mail', number>;
+export type Swept = Record<'idempotencyKeys' | 'rateLimits' | 'sessions' | 'loginCodes' | 'passwordResets' | 'memberInvitations' | 'jobs' | 'mail', number>;
 
 /**
  * Deletes what nothing needs any more (S11): idempotency keys past their 24 h, rate-limit rows whose
- * window has passed, expired sessions, expired or used sign-in codes and reset links, and — after
+ * window has passed, expired sessions, expired or used sign-in codes, reset links and invitation links, and — after
  * the retention — finished jobs and mail that went out (or was kept without SMTP, or cancelled by an
  * erasure), which hold personal data. Pending and failed jobs and mail stay: they are still to do,
  * or an operator's to look at. A done job's dedupe key is freed with it, which is safe: every one-off
@@ -77,6 +77,11 @@ export async function cleanUp(db: Db, limits: CleanupLimits, now: Date): Promise
       trx
         .deleteFrom('password_resets')
         .where('token_hash', 'in', trx.selectFrom('password_resets').select('token_hash').where((w) => w.or([w('expires_at', '<=', nowIso), w('used_at', 'is not', null)])).limit(limit)),
+    ),
+    memberInvitations: await inBatches((trx, limit) =>
+      trx
+        .deleteFrom('member_invitations')
+        .where('token_hash', 'in', trx.selectFrom('member_invitations').select('token_hash').where((w) => w.or([w('expires_at', '<=', nowIso), w('used_at', 'is not', null)])).limit(limit)),
     ),
     jobs: await inBatches((trx, limit) =>
       trx.deleteFrom('jobs').where('id', 'in', trx.selectFrom('jobs').select('id').where('status', '=', 'done').where('run_at', '<', retainedSince).limit(limit)),

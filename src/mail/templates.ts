@@ -259,3 +259,38 @@ function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+
+export interface InvitationFacts {
+  practiceName: string;
+  inviterName: string;
+  memberName: string;
+  role: 'owner' | 'practitioner' | 'assistant';
+  /** The account already has a password: the link asks for it instead of a new one. */
+  existingAccount: boolean;
+  link: string;
+  expiresHours: number;
+}
+
+const ROLE_IN_WORDS: Record<InvitationFacts['role'], string> = {
+  owner: 'an owner (everything, settings and team included)',
+  practitioner: 'a practitioner (the calendar and the clients)',
+  assistant: 'an assistant (the calendar, the clients and the front desk)',
+};
+
+/** To the person invited into a practice's team (not to a client). */
+export function memberInvitation(i: InvitationFacts): MailContent {
+  const next = i.existingAccount
+    ? 'Open the link and confirm with your Tallybook password: the practice is added to your account, next to the ones you already have.'
+    : 'Open the link and choose a password: that is your Tallybook account.';
+  return compose(
+    `${i.inviterName} invited you to ${i.practiceName} on Tallybook`,
+    `Hello ${i.memberName},`,
+    [
+      `${i.inviterName} added you to ${i.practiceName} as ${ROLE_IN_WORDS[i.role]}.`,
+      next,
+      { label: 'Join the practice', url: i.link },
+      `The link works once, for ${i.expiresHours} hours. If you did not expect it, ignore this mail.`,
+    ],
+    'Tallybook',
+  );
+}

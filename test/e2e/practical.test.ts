@@ -589,4 +589,69 @@ describe('the practical test in the browser', () => {
       await context.close();
     }
   }, 90_000);
+
+  it('the team: the owner invites an assistant, who sets a password from the mailed link; an account in two practices switches between them', async () => {
+    const p = practitioner.page;
+    const { context, page: a } = await openContext(LAPTOP);
+    const invitationLink = async (email: string) => {
+      const response = await fetch(`${base}/api/v1/dev/outbox?to=${encodeURIComponent(email)}`);
+      const { items } = (await response.json()) as { items: { text: string }[] };
+      const link = items.map((m) => /https?:\/\/\S+\/app\/invitation\?token=\S+/.exec(m.text)?.[0]).find(Boolean);
+      if (!link) throw new Error(`no invitation mailed to ${email}`);
+      return `${base}${new URL(link).pathname}${new URL(link).search}`;
+    };
+    try {
+      await p.goto(`${base}/app/team`);
+      await p.getByRole('heading', { name: 'Team', level: 1 }).waitFor();
+      await p.getByLabel('Name', { exact: true }).fill('Sam Sharp');
+      await p.getByLabel('Email', { exact: true }).fill('sam@example.com');
+      await p.getByLabel('Role', { exact: true }).selectOption('assistant');
+      await p.getByRole('button', { name: 'Send the invitation' }).click();
+      await p.getByText('We sent Sam Sharp an invitation to sam@example.com.', { exact: false }).waitFor();
+      await p.getByText('Invited, has not joined yet').waitFor();
+      await screen(p, 'team');
+
+      // The assistant opens the link, chooses a password and lands on the dashboard, without settings.
+      await a.goto(await invitationLink('sam@example.com'));
+      await a.getByRole('heading', { name: 'Join the practice' }).waitFor();
+      await expectAccessible(a, 'invitation');
+      await a.getByLabel('Password').fill('sam chose this one');
+      await a.getByRole('button', { name: 'Join' }).click();
+      await a.getByRole('heading', { name: 'Today', level: 1 }).waitFor();
+      expect(await a.getByRole('navigation', { name: 'Dashboard' }).getByRole('link').allInnerTexts()).toEqual(['Today', 'Clients', 'Team']);
+
+      // The owner makes Sam a practitioner.
+      await p.reload();
+      await p.getByLabel('Role of Sam Sharp').selectOption('practitioner');
+      await p.getByText('Sam Sharp is now a practitioner.').waitFor();
+
+      // Another practice invites Dana, who joins with her own password and then switches back.
+      const lee = await fetch(`${base}/api/v1/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'lee@example.com', password: 'lee has a password', name: 'Lee Park', practiceName: 'Lee Park Pilates', slug: 'lee-park-pilates', timeZone: TIME_ZONE }),
+      });
+      const leeCookie = lee.headers.get('set-cookie')!.split(';')[0]!;
+      const invited = await fetch(`${base}/api/v1/members`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: leeCookie },
+        body: JSON.stringify({ email: PRACTITIONER.email, name: PRACTITIONER.name, role: 'practitioner' }),
+      });
+      expect(invited.status).toBe(201);
+      await p.goto(await invitationLink(PRACTITIONER.email));
+      await p.getByRole('heading', { name: 'Join the practice' }).waitFor();
+      await p.getByLabel('Password').fill(PRACTITIONER.password);
+      await p.getByRole('button', { name: 'Join' }).click();
+      await p.getByRole('heading', { name: 'Today', level: 1 }).waitFor();
+      const practice = p.getByLabel('Practice', { exact: true });
+      expect(await practice.locator('option:checked').innerText()).toBe('Lee Park Pilates');
+      await practice.selectOption({ label: PRACTITIONER.practice });
+      await p.waitForFunction((name) => (document.querySelector('.practice-switch select') as HTMLSelectElement | null)?.selectedOptions[0]?.textContent === name, PRACTITIONER.practice);
+      await p.getByRole('heading', { name: 'Today', level: 1 }).waitFor();
+      await expectAccessible(p, 'dashboard with the practice switcher');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
 });

@@ -37,7 +37,7 @@ describe('serving the web app', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it.each(['/', '/app', '/app/clients/c_1', '/app/settings', '/login', '/signup', '/setup', '/reset-password?token=x', '/dana-moss', '/dana-moss/me', '/dana-moss/book/anything'])(
+  it.each(['/', '/app', '/app/clients/c_1', '/app/settings', '/app/team', '/app/invitation?token=x', '/login', '/signup', '/setup', '/reset-password?token=x', '/dana-moss', '/dana-moss/me', '/dana-moss/book/anything'])(
     'answers index.html, never cached, for the SPA path %s',
     async (url) => {
       const res = await app.inject({ method: 'GET', url });

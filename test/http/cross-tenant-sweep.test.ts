@@ -51,6 +51,7 @@ const BODY_VALUES: Record<string, unknown> = {
 };
 
 interface Practice {
+  id: string;
   marker: string;
   slug: string;
   headers: Record<string, string>;
@@ -70,6 +71,7 @@ interface Practice {
     fees: string[];
     token: string;
     externalCalendar: string;
+    members: string[];
   };
 }
 
@@ -88,6 +90,7 @@ const PATH_IDS: Record<string, { scope: 'practice' | 'client'; of(p: Practice): 
   'packages/{id}': { scope: 'practice', of: (p) => p.ids.packages },
   'tokens/{id}': { scope: 'practice', of: (p) => [p.ids.token] },
   'external-calendars/{id}': { scope: 'practice', of: (p) => [p.ids.externalCalendar] },
+  'members/{id}': { scope: 'practice', of: (p) => p.ids.members },
 };
 /** Query parameters that narrow a list to something of A's: B must get an empty list. */
 const QUERY_IDS: Record<string, (p: Practice) => string[]> = {
@@ -101,6 +104,7 @@ const BODY_IDS: Record<string, (p: Practice) => (string | string[])[]> = {
   serviceIds: (p) => p.ids.services.map((id) => [id]),
   packageId: (p) => p.ids.packages,
   lotId: (p) => p.ids.lots,
+  practiceId: (p) => [p.id],
 };
 const NO_SUCH_ID = 'no-such-id';
 
@@ -176,6 +180,7 @@ describeEachDialect(
         ['packages', '/api/v1/packages', p.headers],
         ['tokens', '/api/v1/tokens', p.headers],
         ['external calendars', '/api/v1/external-calendars', p.headers],
+        ['members', '/api/v1/members', p.headers],
         ['balances', '/api/v1/me', p.client.headers],
         ['client’s bookings', '/api/v1/me/bookings', p.client.headers],
         ['other client’s balances', '/api/v1/me', p.other.headers],
@@ -533,8 +538,12 @@ async function openPractice(ctx: TestContext, label: 'A' | 'B'): Promise<Practic
   const feed = await call('POST', '/calendar-feed', headers, undefined, 201);
   ics.routes.set(`/${marker}.ics`, { body: icsFile(['BEGIN:VEVENT', `UID:${marker}@elsewhere`, 'DTSTAMP:20260101T000000Z', 'DTSTART:20260304T090000Z', 'DTEND:20260304T100000Z', 'END:VEVENT'].join('\r\n')) });
   const external = await call('POST', '/external-calendars', headers, { url: `${ics.origin}/${marker}.ics` }, 201);
+  // A second owner (the last one cannot be demoted or removed) and an invited assistant.
+  const partner = await call('POST', '/members', headers, { email: `${marker}-partner@example.com`, name: `Partner ${marker}`, role: 'owner' }, 201);
+  const assistant = await call('POST', '/members', headers, { email: `${marker}-desk@example.com`, name: `Desk ${marker}`, role: 'assistant' }, 201);
 
   return {
+    id: setup.practitioner.practice.id,
     marker,
     slug,
     headers,
@@ -553,6 +562,7 @@ async function openPractice(ctx: TestContext, label: 'A' | 'B'): Promise<Practic
       fees: [],
       token: token.id,
       externalCalendar: external.id,
+      members: [partner.id, assistant.id],
     },
   };
 }

@@ -33,9 +33,25 @@ export interface User {
   name: string;
 }
 
+export type Role = 'owner' | 'practitioner' | 'assistant';
+
+/** Someone in the practice's team. `joinedAt` null: invited, has not opened the link yet. */
+export interface Member {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  active: boolean;
+  timeZone: string;
+  joinedAt: string | null;
+}
+
+/** The signed-in account, the practice it acts in (as `member`), and every practice it may switch to. */
 export interface Account {
   user: User;
   practice: Practice;
+  member: Member;
+  practices: { id: string; name: string; slug: string; role: Role }[];
 }
 
 export interface Service {
@@ -345,6 +361,8 @@ export function errorMessage(error: unknown): string {
         return 'Too many attempts. Wait a few minutes, then try again.';
       case 'unauthenticated':
         return 'Your session has ended. Sign in again.';
+      case 'forbidden':
+        return 'Your role in this practice does not allow this. Ask an owner of the practice.';
       case 'slot_unavailable':
         return 'That time was just taken — pick another time.';
       case 'validation_failed':

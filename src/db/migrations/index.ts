@@ -11,6 +11,7 @@ import * as clientSearch from './2026-12-04-30-client-search.js';
 import * as deactivateEmptyPackages from './2026-12-04-10-deactivate-empty-packages.js';
 import * as stripe from './2026-12-04-50-stripe.js';
 import * as lotBalances from './2026-12-07-10-lot-balances.js';
+import * as members from './2026-12-07-10-members.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04-30-client-search': clientSearch,
   '2026-12-04-50-stripe': stripe,
   '2026-12-07-10-lot-balances': lotBalances,
+  '2026-12-07-10-members': members,
 };

@@ -1,9 +1,10 @@
 import type {} from '@fastify/cookie';
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Config } from '../../config.js';
 import { callerFromApiToken, callerFromSession, SESSION_TTL_DAYS, type Caller } from '../../app/sessions.js';
 import { DomainError } from '../../domain/errors.js';
 import type { AppDeps } from '../../deps.js';
+import { can, isPermission, PERMISSIONS, type Permission } from '../../domain/roles.js';
 
 export const PRACTITIONER_COOKIE = 'tb_session';
 export const CLIENT_COOKIE = 'tb_client';
@@ -11,6 +12,10 @@ export const CLIENT_COOKIE = 'tb_client';
 declare module 'fastify' {
   interface FastifyRequest {
     caller: Caller | null;
+  }
+  interface FastifyContextConfig {
+    /** What a practitioner route needs of the caller's role (domain/roles.ts); every practitioner route declares one. */
+    permission?: Permission;
   }
 }
 
@@ -33,8 +38,32 @@ export function requireCaller(kind: Caller['kind'], deps: AppDeps): preHandlerAs
     if (caller.via === 'cookie' && !SAFE_METHODS.has(request.method) && !originAllowed(request, deps.config)) {
       throw new DomainError('forbidden', 'cross-origin write refused');
     }
+    if (caller.kind === 'practitioner') {
+      const permission = request.routeOptions.config.permission;
+      // practitionerScope refuses to register a route without one; this is the belt to those braces.
+      if (!isPermission(permission)) throw new Error(`${request.method} ${request.routeOptions.url} declares no permission`);
+      if (!can(caller.role, permission)) throw new DomainError('forbidden', `a member with the role ${caller.role} may not do this (it needs ${PERMISSIONS[permission].join(' or ')})`);
+    }
     request.caller = caller;
   };
+}
+
+/**
+ * Makes a plugin's scope practitioner-only: every route registered in it (and in the plugins it
+ * registers) must declare `config.permission`, or the app does not start; the preHandler checks it.
+ * The roles allowed are added to the route's OpenAPI description.
+ */
+export function practitionerScope(app: FastifyInstance, deps: AppDeps): void {
+  app.addHook('onRoute', (route) => {
+    const permission = (route.config as { permission?: unknown } | undefined)?.permission;
+    if (!isPermission(permission)) throw new Error(`${String(route.method)} ${route.url}: a practitioner route must declare config.permission`);
+    const roles = `Roles: ${PERMISSIONS[permission].join(', ')} (permission \`${permission}\`).`;
+    // A GET's HEAD route shares its schema: the roles are written once.
+    if (route.schema && !route.schema.description?.includes(roles)) {
+      route.schema.description = route.schema.description ? `${route.schema.description}\n\n${roles}` : roles;
+    }
+  });
+  app.addHook('preHandler', requireCaller('practitioner', deps));
 }
 
 async function resolveCallers(request: FastifyRequest, deps: AppDeps, now: Date): Promise<Caller[]> {

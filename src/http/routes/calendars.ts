@@ -5,7 +5,7 @@ import { addExternalCalendar, externalCalendarView, listExternalCalendars, remov
 import { DomainError } from '../../domain/errors.js';
 import type { AppDeps } from '../../deps.js';
 import { runIdempotent } from '../idempotency.js';
-import { practitionerOf, requireCaller } from '../plugins/auth.js';
+import { practitionerOf, practitionerScope } from '../plugins/auth.js';
 import { Body, Collection, IdParams, Nullable, problemResponses } from '../schemas.js';
 
 const tags = ['calendars'];
@@ -44,11 +44,11 @@ const feedRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (open, { 
 
 /** The practitioner's feed URL and imported calendars. */
 const practitionerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (practitioner, { deps }) => {
-  practitioner.addHook('preHandler', requireCaller('practitioner', deps));
+  practitionerScope(practitioner, deps);
 
   practitioner.post(
     '/calendar-feed',
-    {
+    { config: { permission: 'settings' },
       schema: {
         tags,
         summary: 'Create the secret calendar feed URL, or replace it (the old URL stops working)',
@@ -64,7 +64,7 @@ const practitionerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   practitioner.delete(
     '/calendar-feed',
-    { schema: { tags, summary: 'Revoke the calendar feed URL', response: { 204: Type.Null(), ...problemResponses } } },
+    { config: { permission: 'settings' }, schema: { tags, summary: 'Revoke the calendar feed URL', response: { 204: Type.Null(), ...problemResponses } } },
     async (request, reply) => {
       await revokeFeed(deps.db, practitionerOf(request).practiceId);
       return reply.code(204).send(null);
@@ -73,13 +73,13 @@ const practitionerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   practitioner.get(
     '/external-calendars',
-    { schema: { tags, summary: 'Imported calendars whose events block slots', response: { 200: Collection(ExternalCalendar), ...problemResponses } } },
+    { config: { permission: 'settings' }, schema: { tags, summary: 'Imported calendars whose events block slots', response: { 200: Collection(ExternalCalendar), ...problemResponses } } },
     async (request) => ({ items: (await listExternalCalendars(deps.db, practitionerOf(request).practiceId)).map(externalCalendarView), nextCursor: null }),
   );
 
   practitioner.post(
     '/external-calendars',
-    {
+    { config: { permission: 'settings' },
       schema: {
         tags,
         summary: 'Import another calendar by its ICS URL; its events block slots (fetched now, then every 15 minutes)',
@@ -98,7 +98,7 @@ const practitionerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   practitioner.delete(
     '/external-calendars/:id',
-    { schema: { tags, summary: 'Stop importing a calendar; its events stop blocking slots', params: IdParams, response: { 204: Type.Null(), ...problemResponses } } },
+    { config: { permission: 'settings' }, schema: { tags, summary: 'Stop importing a calendar; its events stop blocking slots', params: IdParams, response: { 204: Type.Null(), ...problemResponses } } },
     async (request, reply) => {
       await removeExternalCalendar(deps.db, practitionerOf(request).practiceId, request.params.id);
       return reply.code(204).send(null);

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { api, ApiError, type Account } from '../api';
+import { api, ApiError, errorMessage, type Account } from '../api';
 import { allTimeZones, detectTimeZone } from '../format';
 import { Link, navigate, useLocation, useTitle } from '../router';
 import { ErrorBox, Field, fieldError, Loading, Notice, SelectField, SkipLink, useAction } from '../ui';
@@ -287,6 +287,66 @@ export function ResetPassword() {
           <p>
             <Link to="/login">Back to log in</Link>
           </p>
+        </form>
+      )}
+    </AuthShell>
+  );
+}
+
+/** The link of an invitation to a practice's team: choose a password (or give the account's own) and join. */
+export function AcceptInvitation() {
+  const { search } = useLocation();
+  const token = search.get('token') ?? '';
+  const [password, setPassword] = useState('');
+  const { busy, error, run } = useAction();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    await run(
+      async () => {
+        await api.post<Account>('/auth/invitation/accept', { token, password });
+        navigate('/app');
+      },
+      { keepBusy: true },
+    );
+  };
+
+  const message =
+    error instanceof ApiError
+      ? error.status === 401
+        ? 'That is not the password of your Tallybook account. Try again, or reset your password first.'
+        : error.code === 'validation_failed' && !error.fieldError('/password')
+          ? 'This invitation has expired or was already used. Ask the practice to send you a new one.'
+          : error.fieldError('/password')
+            ? null
+            : errorMessage(error)
+      : error
+        ? String(error)
+        : null;
+
+  return (
+    <AuthShell title="Join the practice">
+      {!token ? (
+        <ErrorBox>This link is incomplete. Open the link from the invitation mail again.</ErrorBox>
+      ) : (
+        <form onSubmit={submit} className="stack" noValidate>
+          <p>You were invited to work in a practice on Tallybook. Choose a password to join.</p>
+          <p className="hint">If you already have a Tallybook account with this email, enter that account’s password instead: the practice is added to it.</p>
+          <Field
+            label="Password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={PASSWORD_LENGTH_MIN}
+            hint={`At least ${PASSWORD_LENGTH_MIN} characters.`}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            error={fieldError(error, '/password')}
+          />
+          {message && <ErrorBox>{message}</ErrorBox>}
+          <button type="submit" className="button button-primary button-large" disabled={busy || password.length < PASSWORD_LENGTH_MIN}>
+            {busy ? 'Joining…' : 'Join'}
+          </button>
         </form>
       )}
     </AuthShell>

@@ -229,6 +229,9 @@ type Action =
 export function ClientPage({ id }: { id: string }) {
   const { account } = useAccount();
   const tz = account.practice.timeZone;
+  // What the role may do (the server decides; this only hides the buttons it would refuse).
+  const isOwner = account.member.role === 'owner';
+  const givesCredits = account.member.role !== 'assistant';
   const data = useLoad(async () => {
     const [detail, services, packages] = await Promise.all([
       api.get<ClientDetail>(`/clients/${encodeURIComponent(id)}`),
@@ -297,15 +300,21 @@ export function ClientPage({ id }: { id: string }) {
           <button type="button" className="button button-primary" onClick={() => setAction({ kind: 'book' })}>
             Book for them
           </button>
-          <button type="button" className="button" onClick={() => setAction({ kind: 'grant' })}>
-            Grant credits
-          </button>
-          <button type="button" className="button" onClick={() => setAction({ kind: 'adjust' })} disabled={detail.lots.length === 0}>
-            Adjust
-          </button>
-          <button type="button" className="button" onClick={() => setAction({ kind: 'erase' })}>
-            Erase personal data
-          </button>
+          {givesCredits && (
+            <>
+              <button type="button" className="button" onClick={() => setAction({ kind: 'grant' })}>
+                Grant credits
+              </button>
+              <button type="button" className="button" onClick={() => setAction({ kind: 'adjust' })} disabled={detail.lots.length === 0}>
+                Adjust
+              </button>
+            </>
+          )}
+          {isOwner && (
+            <button type="button" className="button" onClick={() => setAction({ kind: 'erase' })}>
+              Erase personal data
+            </button>
+          )}
         </div>
         {detail.lots.length === 0 ? (
           <Empty>No credits yet.</Empty>
@@ -393,7 +402,7 @@ export function ClientPage({ id }: { id: string }) {
                         Cancel
                       </button>
                     )}
-                    {waivable(b) && (
+                    {givesCredits && waivable(b) && (
                       <button type="button" className="button" onClick={() => setAction({ kind: 'waive', booking: b })} aria-label={`Waive ${label}`}>
                         Waive
                       </button>
@@ -403,9 +412,11 @@ export function ClientPage({ id }: { id: string }) {
                         <button type="button" className="button" onClick={() => void feeAction(fee, 'paid')}>
                           Fee paid
                         </button>
-                        <button type="button" className="button" onClick={() => void feeAction(fee, 'waive')}>
-                          Waive fee
-                        </button>
+                        {givesCredits && (
+                          <button type="button" className="button" onClick={() => void feeAction(fee, 'waive')}>
+                            Waive fee
+                          </button>
+                        )}
                       </>
                     )}
                   </div>
@@ -430,7 +441,7 @@ export function ClientPage({ id }: { id: string }) {
                   {p.provider === 'stripe' && ' (Stripe)'}
                   {p.refundedAmount && <> · {formatMoney(p.refundedAmount)} refunded</>}
                 </span>
-                {p.status === 'paid' && (
+                {isOwner && p.status === 'paid' && (
                   <button type="button" className="button" onClick={() => setAction({ kind: 'refund', purchase: p })} aria-label={`Refund ${packages.find((k) => k.id === p.packageId)?.name ?? 'this package'} bought ${formatDate(p.createdAt, tz)}`}>
                     Refund
                   </button>

@@ -1,4 +1,4 @@
-import { useMemo, type ReactNode } from 'react';
+import { useId, useMemo, useState, type ReactNode } from 'react';
 import { api, getAll, type Booking, type Client, type ClientSummary, type Service } from '../api';
 import { addDays, dateKey, dayLabel, formatDate, formatTime, plural, todayIn, zonedToInstant } from '../format';
 import { Link, navigate, useLocation, useTitle } from '../router';
@@ -19,7 +19,9 @@ export function AppShell({ children }: { children: ReactNode }) {
   const links = [
     { to: '/app', label: 'Today', active: path === '/app' },
     { to: '/app/clients', label: 'Clients', active: path.startsWith('/app/clients') },
-    { to: '/app/settings', label: 'Settings', active: path.startsWith('/app/settings') },
+    { to: '/app/team', label: 'Team', active: path.startsWith('/app/team') },
+    // Settings are the owners' (the server refuses the others anyway).
+    ...(account.member.role === 'owner' ? [{ to: '/app/settings', label: 'Settings', active: path.startsWith('/app/settings') }] : []),
   ];
   return (
     <div className="app-shell">
@@ -27,7 +29,7 @@ export function AppShell({ children }: { children: ReactNode }) {
       <header className="app-header">
         <div className="app-brand">
           <span className="brand">Tallybook</span>
-          <span className="brand-sub">{account.practice.name}</span>
+          {account.practices.length > 1 ? <PracticeSwitcher /> : <span className="brand-sub">{account.practice.name}</span>}
         </div>
         <nav aria-label="Dashboard" className="app-nav">
           <ul>
@@ -47,6 +49,40 @@ export function AppShell({ children }: { children: ReactNode }) {
       <main id="main" className="page wide">
         {children}
       </main>
+    </div>
+  );
+}
+
+/** For an account in several practices: which one the dashboard shows. Switching reloads the dashboard there. */
+function PracticeSwitcher() {
+  const { account } = useAccount();
+  const [busy, setBusy] = useState(false);
+  const [failed, setFailed] = useState(false);
+  const id = useId();
+  const switchTo = async (practiceId: string) => {
+    setBusy(true);
+    setFailed(false);
+    try {
+      await api.post('/auth/switch', { practiceId });
+      window.location.assign('/app');
+    } catch {
+      setBusy(false);
+      setFailed(true);
+    }
+  };
+  return (
+    <div className="practice-switch">
+      <label htmlFor={id} className="visually-hidden">
+        Practice
+      </label>
+      <select id={id} value={account.practice.id} disabled={busy} onChange={(e) => void switchTo(e.target.value)}>
+        {account.practices.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.name}
+          </option>
+        ))}
+      </select>
+      {failed && <span role="alert">Could not switch. Try again.</span>}
     </div>
   );
 }

@@ -1,8 +1,9 @@
 import type { ReactNode } from 'react';
 import { RequireAccount } from './account';
-import { Landing, Login, ResetPassword, Signup } from './auth-pages';
+import { AcceptInvitation, Landing, Login, ResetPassword, Signup } from './auth-pages';
 import { ClientPage, ClientsList } from './clients';
 import { AppShell, Home } from './dashboard';
+import { Members } from './members';
 import { Settings } from './settings';
 import { Setup } from './setup';
 
@@ -25,10 +26,12 @@ export default function PractitionerRoutes({ parts, notFound }: { parts: string[
         </RequireAccount>
       );
     default:
+      // The invitation link works before there is an account to sign in with.
+      if (second === 'invitation') return <AcceptInvitation />;
       return (
         <RequireAccount>
           <AppShell>
-            {!second ? <Home /> : second === 'clients' && third ? <ClientPage id={third} /> : second === 'clients' ? <ClientsList /> : second === 'settings' ? <Settings /> : notFound}
+            {!second ? <Home /> : second === 'clients' && third ? <ClientPage id={third} /> : second === 'clients' ? <ClientsList /> : second === 'settings' ? <Settings /> : second === 'team' ? <Members /> : notFound}
           </AppShell>
         </RequireAccount>
       );

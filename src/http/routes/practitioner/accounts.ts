@@ -6,16 +6,17 @@ import { confirmPasswordReset, requestPasswordReset } from '../../../app/passwor
 import { practitionerAccount } from '../../../app/practitioner-account.js';
 import { endSession } from '../../../app/sessions.js';
 import { signUp } from '../../../app/sign-up.js';
-import { practiceView, userView } from '../../../app/views.js';
+import { accountView } from '../../../app/views.js';
+import { acceptInvitation } from '../../../app/accept-invitation.js';
+import { switchPractice } from '../../../app/switch-practice.js';
 import type { AppDeps } from '../../../deps.js';
-import { Practice, User } from '../../objects.js';
-import { clearSessionCookie, PRACTITIONER_COOKIE, practitionerOf, requireCaller, sessionSecretsOf, setSessionCookie } from '../../plugins/auth.js';
-import { Body, Email, IdParams, Name, problemResponses } from '../../schemas.js';
+import { Account } from '../../objects.js';
+import { clearSessionCookie, PRACTITIONER_COOKIE, practitionerOf, practitionerScope, sessionSecretsOf, setSessionCookie } from '../../plugins/auth.js';
+import { Body, Email, Id, IdParams, Name, problemResponses } from '../../schemas.js';
 
 export const PASSWORD_LENGTH_MIN = 10;
 export const PASSWORD_LENGTH_MAX = 200;
 const Password = Type.String({ minLength: PASSWORD_LENGTH_MIN, maxLength: PASSWORD_LENGTH_MAX });
-const Account = Type.Object({ user: User, practice: Practice });
 const tags = ['accounts'];
 
 /** Signup, login and password reset: open to anyone. */
@@ -41,9 +42,9 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
       },
     },
     async (request, reply) => {
-      const { user, practice, secret } = await signUp(deps.db, request.body, deps.clock.now());
+      const { account, secret } = await signUp(deps.db, request.body, deps.clock.now());
       setSessionCookie(reply, PRACTITIONER_COOKIE, secret, deps.config);
-      return reply.code(201).send({ user: userView(user), practice: practiceView(practice) });
+      return reply.code(201).send(accountView(account));
     },
   );
 
@@ -58,14 +59,38 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
       },
     },
     async (request, reply) => {
-      const { user, practice, secret } = await logIn(
+      const { account, secret } = await logIn(
         deps.db,
         { ...request.body, ip: request.ip, previousSecret: request.cookies[PRACTITIONER_COOKIE] },
         limits,
         deps.clock.now(),
       );
       setSessionCookie(reply, PRACTITIONER_COOKIE, secret, deps.config);
-      return { user: userView(user), practice: practiceView(practice) };
+      return accountView(account);
+    },
+  );
+
+  app.post(
+    '/auth/invitation/accept',
+    {
+      schema: {
+        tags,
+        summary: 'Join a practice with an invitation link’s token; signs in as with login',
+        description:
+          'A new account gets the password given. An email that already has an account joins with that account: the password must be its own (else 401).',
+        body: Body({ token: Type.String({ minLength: 1, maxLength: 200 }), password: Password }),
+        response: { 200: Account, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { account, secret } = await acceptInvitation(
+        deps.db,
+        { ...request.body, ip: request.ip, previousSecret: request.cookies[PRACTITIONER_COOKIE] },
+        limits,
+        deps.clock.now(),
+      );
+      setSessionCookie(reply, PRACTITIONER_COOKIE, secret, deps.config);
+      return accountView(account);
     },
   );
 
@@ -105,15 +130,27 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
 /** The signed-in practitioner's session and API tokens. */
 export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
-  app.addHook('preHandler', requireCaller('practitioner', deps));
+  practitionerScope(app, deps);
 
-  app.get('/auth/session', { schema: { tags, summary: 'The current session', response: { 200: Account, ...problemResponses } } }, async (request) => {
-    const caller = practitionerOf(request);
-    const { user, practice } = await practitionerAccount(deps.db, caller);
-    return { user: userView(user), practice: practiceView(practice) };
+  app.get('/auth/session', { config: { permission: 'account' }, schema: { tags, summary: 'The current session', response: { 200: Account, ...problemResponses } } }, async (request) => {
+    return accountView(await practitionerAccount(deps.db, practitionerOf(request)));
   });
 
-  app.post('/auth/logout', { schema: { tags, summary: 'End the session', response: { 204: Type.Null(), ...problemResponses } } }, async (request, reply) => {
+  app.post(
+    '/auth/switch',
+    {
+      config: { permission: 'account' },
+      schema: {
+        tags,
+        summary: 'Act in another practice of the account (the session follows; an API token cannot)',
+        body: Body({ practiceId: Id }),
+        response: { 200: Account, ...problemResponses },
+      },
+    },
+    async (request) => accountView(await switchPractice(deps.db, practitionerOf(request), request.body.practiceId)),
+  );
+
+  app.post('/auth/logout', { config: { permission: 'account' }, schema: { tags, summary: 'End the session', response: { 204: Type.Null(), ...problemResponses } } }, async (request, reply) => {
     for (const secret of sessionSecretsOf(request, PRACTITIONER_COOKIE)) await endSession(deps.db, secret);
     clearSessionCookie(reply, PRACTITIONER_COOKIE, deps.config);
     return reply.code(204).send(null);
@@ -122,7 +159,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
   const Token = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.String(), lastUsedAt: Type.Union([Type.String(), Type.Null()]) });
   app.post(
     '/tokens',
-    {
+    { config: { permission: 'account' },
       schema: {
         tags,
         summary: 'Create an API token (shown once)',
@@ -134,12 +171,12 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
   );
   app.get(
     '/tokens',
-    { schema: { tags, summary: 'List API tokens', response: { 200: Type.Object({ items: Type.Array(Token), nextCursor: Type.Null() }), ...problemResponses } } },
+    { config: { permission: 'account' }, schema: { tags, summary: 'List API tokens', response: { 200: Type.Object({ items: Type.Array(Token), nextCursor: Type.Null() }), ...problemResponses } } },
     async (request) => ({ items: await listApiTokens(deps.db, practitionerOf(request)), nextCursor: null }),
   );
   app.delete(
     '/tokens/:id',
-    { schema: { tags, summary: 'Revoke an API token', params: IdParams, response: { 204: Type.Null(), ...problemResponses } } },
+    { config: { permission: 'account' }, schema: { tags, summary: 'Revoke an API token', params: IdParams, response: { 204: Type.Null(), ...problemResponses } } },
     async (request, reply) => {
       await revokeApiToken(deps.db, practitionerOf(request), request.params.id, deps.clock.now());
       return reply.code(204).send(null);

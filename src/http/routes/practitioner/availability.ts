@@ -11,13 +11,13 @@ const tags = ['availability'];
 export const availabilityRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   app.get(
     '/availability',
-    { schema: { tags, summary: 'Weekly hours and date overrides', response: { 200: Availability, ...problemResponses } } },
+    { config: { permission: 'practice.read' }, schema: { tags, summary: 'Weekly hours and date overrides', response: { 200: Availability, ...problemResponses } } },
     async (request) => getAvailability(deps.db, practitionerOf(request)),
   );
 
   app.put(
     '/availability',
-    {
+    { config: { permission: 'settings' },
       schema: {
         tags,
         summary: 'Replace the weekly hours and the date overrides',

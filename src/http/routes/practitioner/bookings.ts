@@ -11,7 +11,7 @@ import { bookingView, feeView, ledgerEntryView } from '../../../app/views.js';
 import type { AppDeps } from '../../../deps.js';
 import { runIdempotent } from '../../idempotency.js';
 import { Booking, BookingStatus, Cancellation, Credits, Fee, LedgerEntry } from '../../objects.js';
-import { practitionerOf, requireCaller } from '../../plugins/auth.js';
+import { practitionerOf, practitionerScope } from '../../plugins/auth.js';
 import { Body, Collection, Id, IdParams, Instant, Nullable, PageQuery, problemResponses } from '../../schemas.js';
 
 const tags = ['bookings'];
@@ -20,12 +20,12 @@ const Settled = Type.Object({ booking: Booking, outcome: Cancellation });
 
 /** The practitioner's calendar: book for a client, move, cancel, settle, waive; fees owed. */
 export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
-  app.addHook('preHandler', requireCaller('practitioner', deps));
+  practitionerScope(app, deps);
   const actorOf = (userId: string) => ({ kind: 'practitioner' as const, id: userId });
 
   app.get(
     '/bookings',
-    {
+    { config: { permission: 'calendar' },
       schema: {
         tags,
         summary: 'Bookings by start time; filter by instants and status',
@@ -42,7 +42,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.post(
     '/bookings',
-    {
+    { config: { permission: 'calendar' },
       schema: {
         tags,
         summary: 'Book for a client; their credits are applied as for the client',
@@ -63,7 +63,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.post(
     '/bookings/:id/reschedule',
-    { schema: { tags, summary: 'Move a booking to another offered slot', params: IdParams, body: Body({ start: Instant }), response: { 200: Type.Object({ booking: Booking }), ...problemResponses } } },
+    { config: { permission: 'calendar' }, schema: { tags, summary: 'Move a booking to another offered slot', params: IdParams, body: Body({ start: Instant }), response: { 200: Type.Object({ booking: Booking }), ...problemResponses } } },
     async (request, reply) => {
       const caller = practitionerOf(request);
       const now = deps.clock.now();
@@ -78,6 +78,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     app.post(
       path,
       {
+        config: { permission: 'calendar' },
         schema: {
           tags,
           summary,
@@ -103,7 +104,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.post(
     '/bookings/:id/waive',
-    {
+    { config: { permission: 'credits' },
       schema: {
         tags,
         summary: 'Waive a forfeited credit (restored) or an owed fee (voided)',
@@ -128,7 +129,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.get(
     '/fees',
-    {
+    { config: { permission: 'fees' },
       schema: {
         tags,
         summary: 'Fees owed, paid or waived',
@@ -147,7 +148,8 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
   for (const status of ['paid', 'waived'] as const) {
     app.post(
       `/fees/:id/${status === 'paid' ? 'paid' : 'waive'}`,
-      { schema: { tags, summary: status === 'paid' ? 'Mark a fee paid' : 'Waive a fee', params: IdParams, body: Type.Optional(Body({ reason: Type.Optional(Reason) })), response: { 200: Fee, ...problemResponses } } },
+      // Recording money taken at the desk is front-desk work; forgiving it is giving credit.
+      { config: { permission: status === 'paid' ? 'fees' : 'credits' }, schema: { tags, summary: status === 'paid' ? 'Mark a fee paid' : 'Waive a fee', params: IdParams, body: Type.Optional(Body({ reason: Type.Optional(Reason) })), response: { 200: Fee, ...problemResponses } } },
       async (request) => {
         const { practiceId } = practitionerOf(request);
         const fee = await resolveFee(deps.db, practiceId, request.params.id, status, request.body?.reason ?? null, deps.clock.now());

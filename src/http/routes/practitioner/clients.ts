@@ -12,7 +12,7 @@ import { VALIDITY_DAYS_MAX } from '../../../domain/lots.js';
 import type { AppDeps } from '../../../deps.js';
 import { runIdempotent } from '../../idempotency.js';
 import { BookingWithReason, Client, Fee, LedgerEntry, Lot, Purchase } from '../../objects.js';
-import { practitionerOf, requireCaller } from '../../plugins/auth.js';
+import { practitionerOf, practitionerScope } from '../../plugins/auth.js';
 import { Body, Collection, Email, Id, IdParams, Name, Nullable, PageQuery, problemResponses } from '../../schemas.js';
 
 const tags = ['clients'];
@@ -27,12 +27,12 @@ const ClientSummary = Type.Object({
 
 /** The practitioner's clients: balances, history, grants and adjustments. */
 export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
-  app.addHook('preHandler', requireCaller('practitioner', deps));
+  practitionerScope(app, deps);
   const actorOf = (userId: string) => ({ kind: 'practitioner' as const, id: userId });
 
   app.get(
     '/clients',
-    {
+    { config: { permission: 'clients' },
       schema: {
         tags,
         summary: 'Clients with their credits (search with q)',
@@ -45,7 +45,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
 
   app.post(
     '/clients',
-    { schema: { tags, summary: 'Add a client', body: Body({ email: Email, name: Name }), response: { 201: Client, ...problemResponses } } },
+    { config: { permission: 'clients' }, schema: { tags, summary: 'Add a client', body: Body({ email: Email, name: Name }), response: { 201: Client, ...problemResponses } } },
     async (request, reply) => {
       const client = await createClient(deps.db, practitionerOf(request).practiceId, request.body, deps.clock.now());
       return reply.code(201).send(clientView(client, NO_CREDITS));
@@ -54,7 +54,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
 
   app.get(
     '/clients/:id',
-    {
+    { config: { permission: 'clients' },
       schema: {
         tags,
         summary: 'A client with lots, bookings, purchases, fees and the ledger (newest first)',
@@ -72,7 +72,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
 
   app.delete(
     '/clients/:id',
-    {
+    { config: { permission: 'clients.erase' },
       schema: {
         tags,
         summary: 'Erase a client’s personal data; their ledger and bookings keep their amounts',
@@ -89,7 +89,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
 
   app.post(
     '/clients/:id/grants',
-    {
+    { config: { permission: 'credits' },
       schema: {
         tags,
         summary: 'Grant credits: a package sold outside (manual payment) or credits with a reason',
@@ -120,7 +120,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
 
   app.post(
     '/clients/:id/adjustments',
-    {
+    { config: { permission: 'credits' },
       schema: {
         tags,
         summary: 'Correct a lot’s available credits (negative at most what is available)',

@@ -35,7 +35,7 @@ const NewPackage = Body({ ...PackagePatch.properties, name: fields.name, credits
 export const packageRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   app.get(
     '/packages',
-    { schema: { tags, summary: 'List packages', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Collection(Package), ...problemResponses } } },
+    { config: { permission: 'practice.read' }, schema: { tags, summary: 'List packages', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Collection(Package), ...problemResponses } } },
     async (request) => {
       const { practice, items, nextCursor } = await listPackages(deps.db, practitionerOf(request), request.query);
       return { items: items.map((p) => packageView(p, practice)), nextCursor };
@@ -44,7 +44,7 @@ export const packageRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.post(
     '/packages',
-    { schema: { tags, summary: 'Create a package', body: NewPackage, response: { 201: Package, ...problemResponses } } },
+    { config: { permission: 'settings' }, schema: { tags, summary: 'Create a package', body: NewPackage, response: { 201: Package, ...problemResponses } } },
     async (request, reply) => {
       const { pkg, practice } = await createPackage(deps.db, practitionerOf(request), request.body, deps.clock.now());
       return reply.code(201).send(packageView(pkg, practice));
@@ -53,7 +53,7 @@ export const packageRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.get(
     '/packages/:id',
-    { schema: { tags, summary: 'A package', params: IdParams, response: { 200: Package, ...problemResponses } } },
+    { config: { permission: 'practice.read' }, schema: { tags, summary: 'A package', params: IdParams, response: { 200: Package, ...problemResponses } } },
     async (request) => {
       const { pkg, practice } = await getPackage(deps.db, practitionerOf(request), request.params.id);
       return packageView(pkg, practice);
@@ -62,7 +62,7 @@ export const packageRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.patch(
     '/packages/:id',
-    {
+    { config: { permission: 'settings' },
       schema: {
         tags,
         summary: 'Change a package (JSON Merge Patch; `validityDays: null` never expires, `serviceIds: null` covers every service)',

@@ -8,7 +8,7 @@ import { CREDITS_MAX } from '../../../domain/ledger.js';
 import type { AppDeps } from '../../../deps.js';
 import { runIdempotent } from '../../idempotency.js';
 import { Purchase } from '../../objects.js';
-import { practitionerOf, requireCaller } from '../../plugins/auth.js';
+import { practitionerOf, practitionerScope } from '../../plugins/auth.js';
 import { Body, IdParams, Money, Nullable, problemResponses } from '../../schemas.js';
 
 const tags = ['payments'];
@@ -25,12 +25,12 @@ const BookingToCancel = Type.Object({ id: Type.String(), start: Type.String(), c
 
 /** How the practice is paid, and refunds. */
 export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
-  app.addHook('preHandler', requireCaller('practitioner', deps));
+  practitionerScope(app, deps);
   const actorOf = (userId: string) => ({ kind: 'practitioner' as const, id: userId });
 
   app.get(
     '/practice/payments',
-    {
+    { config: { permission: 'payments' },
       schema: {
         tags,
         summary: 'The payment provider, the Stripe Connect account and whether it can take charges',
@@ -49,7 +49,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.get(
     '/purchases/:id/refund',
-    {
+    { config: { permission: 'payments' },
       schema: {
         tags,
         summary: 'What refunding would do: the pro-rata amount, and the upcoming bookings it would need cancelled',
@@ -69,7 +69,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.post(
     '/purchases/:id/refund',
-    {
+    { config: { permission: 'payments' },
       schema: {
         tags,
         summary: 'Refund a package in full or pro rata (price × credits ÷ package credits, rounded down); the unused credits are revoked',

@@ -13,13 +13,13 @@ export const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/j
 
 /** GET and PATCH /practice. */
 export const practiceRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
-  app.get('/practice', { schema: { tags, summary: 'The practice', response: { 200: Practice, ...problemResponses } } }, async (request) =>
+  app.get('/practice', { config: { permission: 'practice.read' }, schema: { tags, summary: 'The practice', response: { 200: Practice, ...problemResponses } } }, async (request) =>
     practiceView(await callerPractice(deps.db, practitionerOf(request))),
   );
 
   app.patch(
     '/practice',
-    {
+    { config: { permission: 'settings' },
       schema: {
         tags,
         summary: 'Change the practice (JSON Merge Patch; the policy merges field by field)',

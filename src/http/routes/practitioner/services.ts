@@ -61,7 +61,7 @@ const NewService = Body({ ...ServicePatch.properties, name: fields.name, duratio
 export const serviceRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   app.get(
     '/services',
-    { schema: { tags, summary: 'List services', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Collection(Service), ...problemResponses } } },
+    { config: { permission: 'practice.read' }, schema: { tags, summary: 'List services', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Collection(Service), ...problemResponses } } },
     async (request) => {
       const { practice, items, nextCursor } = await listServices(deps.db, practitionerOf(request), request.query);
       return { items: items.map((s) => serviceView(s, practice)), nextCursor };
@@ -70,7 +70,7 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.post(
     '/services',
-    { schema: { tags, summary: 'Create a service', body: NewService, response: { 201: Service, ...problemResponses } } },
+    { config: { permission: 'settings' }, schema: { tags, summary: 'Create a service', body: NewService, response: { 201: Service, ...problemResponses } } },
     async (request, reply) => {
       const { service, practice } = await createService(deps.db, practitionerOf(request), request.body, deps.clock.now());
       return reply.code(201).send(serviceView(service, practice));
@@ -79,7 +79,7 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.get(
     '/services/:id',
-    { schema: { tags, summary: 'A service', params: IdParams, response: { 200: Service, ...problemResponses } } },
+    { config: { permission: 'practice.read' }, schema: { tags, summary: 'A service', params: IdParams, response: { 200: Service, ...problemResponses } } },
     async (request) => {
       const { service, practice } = await getService(deps.db, practitionerOf(request), request.params.id);
       return serviceView(service, practice);
@@ -88,7 +88,7 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.patch(
     '/services/:id',
-    {
+    { config: { permission: 'settings' },
       schema: {
         tags,
         summary: 'Change a service (JSON Merge Patch; `policy: null` inherits the practice’s again)',
@@ -106,7 +106,7 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.delete(
     '/services/:id',
-    {
+    { config: { permission: 'settings' },
       schema: {
         tags,
         summary: 'Delete a service, or deactivate it (200) when bookings refer to it',
