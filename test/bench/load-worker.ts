@@ -32,13 +32,14 @@ const result = await autocannon({
     ? { method: 'GET', headers: target.headers ?? {}, requests: [{ setupRequest: (r) => ({ ...r, path: target.path }) }] }
     : { requests: [{ setupRequest: bookingRequest(target.plan, target.runId) }] }),
 });
-const ok = Object.entries(result.statusCodeStats).filter(([code]) => code.startsWith('2')).reduce((n, [, s]) => n + Number(s.count), 0);
+const served = (code: string) => (target.kind === 'get' && target.okStatus !== undefined ? code === String(target.okStatus) : code.startsWith('2'));
+const ok = Object.entries(result.statusCodeStats).filter(([code]) => served(code)).reduce((n, [, s]) => n + Number(s.count), 0);
 const out: LoadResult = {
   okPerSec: ok / result.duration,
   p50Ms: result.latency.p50,
   p99Ms: result.latency.p99,
   ok,
-  failed: result.non2xx + result.errors,
+  failed: Object.entries(result.statusCodeStats).filter(([code]) => !served(code)).reduce((n, [, s]) => n + Number(s.count), 0) + result.errors,
   statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, Number(s.count)])),
   issued: target.kind === 'booking' ? next - target.firstN : 0,
 };

@@ -7,11 +7,12 @@ export interface LoadSpec {
   url: string;
   connections: number;
   durationSec: number;
-  target: { kind: 'get'; path: string; headers?: Record<string, string> } | { kind: 'booking'; plan: BookingPlan; firstN: number; runId: string };
+  /** A GET answered `okStatus` counts as served (a 304 for a revalidation); else 2xx. */
+  target: { kind: 'get'; path: string; headers?: Record<string, string>; okStatus?: number } | { kind: 'booking'; plan: BookingPlan; firstN: number; runId: string };
 }
 
 export interface LoadResult {
-  /** 2xx responses per second over the round. */
+  /** Served responses (2xx, or the target's okStatus) per second over the round. */
   okPerSec: number;
   p50Ms: number;
   p99Ms: number;
