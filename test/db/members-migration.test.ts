@@ -13,6 +13,8 @@ import { sessionCookie } from '../support/api.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/databases.js';
 
 const BEFORE = '2026-12-04-50-stripe';
+/** The migration that runs right before the one under test. */
+const JUST_BEFORE = '2026-12-07-10-lot-balances';
 const AT = '2026-03-01T08:00:00.000Z';
 const NOW = '2026-03-02T08:00:00.000Z';
 const PASSWORD = 'correct horse battery';
@@ -58,6 +60,9 @@ for (const dialect of DIALECTS) {
         await k.insertInto('ledger_entries').values([entry(`g${n}`, 'grant', 3, null, null), entry(`h${n}`, 'hold', 1, `b${n}`, null)]).execute();
         await k.insertInto('idempotency_keys').values({ scope: `practitioner:u${n}:/api/v1/clients/:id/grants:{"id":"c${n}"}:key-${n}`, request_hash: sha256(JSON.stringify(GRANT)), status_code: 201, response_json: JSON.stringify(STORED), created_at: NOW }).execute();
       }
+      // The migrations between the filled version and this one run first: what this one leaves alone is compared.
+      const upTo = await migrator.migrateTo(JUST_BEFORE);
+      if (upTo.error) throw upTo.error;
       before = {};
       for (const table of TABLES) before[table] = await k.selectFrom(table).selectAll().orderBy(table === 'sessions' ? 'token_hash' : table === 'idempotency_keys' ? 'scope' : 'id').execute();
 
