@@ -27,6 +27,11 @@ export function notModified(request: FastifyRequest, reply: FastifyReply, etag: 
   });
 }
 
+/** A 304: no body, so neither a length nor a type that a client would wait on or misread. */
+export function sendNotModified(reply: FastifyReply): FastifyReply {
+  return reply.code(304).removeHeader('content-type').send(undefined as never);
+}
+
 /**
  * Sends JSON already serialised by the route (a string payload goes out as it is). The route's
  * response schema still documents it; the type provider cannot know the string matches it, so

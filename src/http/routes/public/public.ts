@@ -8,7 +8,7 @@ import { iso } from '../../../domain/instants.js';
 import type { Slot } from '../../../domain/slots.js';
 import type { AppDeps } from '../../../deps.js';
 import { Client, Package, Policy, Service } from '../../objects.js';
-import { notModified, numericEtag, sendSerialised } from '../../responses.js';
+import { notModified, numericEtag, sendNotModified, sendSerialised } from '../../responses.js';
 import { CLIENT_COOKIE, setSessionCookie } from '../../plugins/auth.js';
 import { endSession } from '../../../app/sessions.js';
 import { Body, Email, Id, LocalDate, Name, problemResponses } from '../../schemas.js';
@@ -78,7 +78,7 @@ export const publicRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
     async (request, reply) => {
       const { slug, serviceId } = request.params;
       const { timeZone, slots } = await listServiceSlots(deps.db, { slug, serviceId, ...request.query }, deps.clock.now());
-      if (notModified(request, reply, slotsEtag(timeZone, slots))) return reply.code(304).send(null);
+      if (notModified(request, reply, slotsEtag(timeZone, slots))) return sendNotModified(reply);
       return sendSerialised(reply, slotsJson(timeZone, slots));
     },
   );
