@@ -97,22 +97,23 @@ export function zoneOffsets(name: string): ZoneOffsets {
   return zone;
 }
 
-/** Days since 1970-01-01 of a 'YYYY-MM-DD' calendar date; asserts it is one. */
-export function epochDay(date: string): number {
+/** Days since 1970-01-01 of a 'YYYY-MM-DD' calendar date, or null when it is not one. */
+export function parseEpochDay(date: string): number | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  assert(match !== null, `invalid date: ${date}`);
+  if (!match) return null;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   // Not Date.UTC, which reads years 0–99 as 1900–1999.
   const back = new Date(0);
   back.setUTCFullYear(year, month - 1, day);
-  const ms = back.getTime();
-  assert(back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day, `invalid date: ${date}`);
-  return ms / DAY_MS;
+  const valid = back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day;
+  return valid ? back.getTime() / DAY_MS : null;
 }
 
-/** 'YYYY-MM-DD' of a day since 1970-01-01. */
-export function dateOfEpochDay(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+/** Days since 1970-01-01 of a 'YYYY-MM-DD' calendar date; asserts it is one. */
+export function epochDay(date: string): number {
+  const day = parseEpochDay(date);
+  assert(day !== null, `invalid date: ${date}`);
+  return day;
 }
 
 /** ISO weekday (Monday 1 … Sunday 7) of a day since 1970-01-01, a Thursday. */

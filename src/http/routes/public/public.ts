@@ -16,7 +16,11 @@ import { Body, Email, Id, LocalDate, Name, problemResponses } from '../../schema
 /** The tag of a listing: its zone and every slot's numbers, hashed before anything is formatted. */
 function slotsEtag(timeZone: string, slots: Slot[]): string {
   const numbers = new Float64Array(slots.length * 3);
-  slots.forEach((s, i) => numbers.set([s.start, s.end, s.remaining], i * 3));
+  slots.forEach((s, i) => {
+    numbers[i * 3] = s.start;
+    numbers[i * 3 + 1] = s.end;
+    numbers[i * 3 + 2] = s.remaining;
+  });
   return numericEtag(timeZone, numbers);
 }
 
