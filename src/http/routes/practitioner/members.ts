@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { inviteMember, resendInvitation } from '../../../app/invite-member.js';
-import { listMembers } from '../../../app/list-members.js';
+import { listMembers, practiceTimeZone } from '../../../app/list-members.js';
 import { removeMember } from '../../../app/remove-member.js';
 import { updateMember } from '../../../app/update-member.js';
 import { memberView } from '../../../app/views.js';
@@ -17,8 +17,7 @@ const tags = ['members'];
 /** The practice's team: who may act in it, as what. */
 export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   practitionerScope(app, deps);
-  const timeZoneOf = async (practiceId: string) =>
-    (await deps.db.kysely.selectFrom('practices').select('time_zone').where('id', '=', practiceId).executeTakeFirstOrThrow()).time_zone;
+  const timeZoneOf = (practiceId: string) => practiceTimeZone(deps.db.kysely, practiceId);
 
   app.get(
     '/members',
@@ -52,7 +51,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         reply,
         async (trx) => {
           const member = await inviteMember(deps.db, trx, caller, request.body, deps.config, now);
-          return { status: 201, body: memberView(member, (await trx.selectFrom('practices').select('time_zone').where('id', '=', caller.practiceId).executeTakeFirstOrThrow()).time_zone) };
+          return { status: 201, body: memberView(member, await practiceTimeZone(trx, caller.practiceId)) };
         },
         () => deps.mail.kick(),
       );
