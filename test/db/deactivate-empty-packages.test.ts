@@ -1,21 +1,14 @@
-import { Migrator } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createDb } from '../../src/db/create-db.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { MIGRATIONS } from '../../src/db/migrations/index.js';
-import { createTestDatabase, DIALECTS } from '../support/databases.js';
+import { DIALECTS, openTestDbAt } from '../support/databases.js';
 
 const CREATED = '2026-11-30T08:00:00.000Z';
 
 for (const dialect of DIALECTS) {
   describe(`migration 2026-12-04-10-deactivate-empty-packages [${dialect}]`, () => {
     it('deactivates the packages that an earlier service delete left naming no service, and nothing else', async () => {
-      const database = await createTestDatabase(dialect);
-      const db = createDb(database.url);
+      const { db, drop } = await openTestDbAt(dialect, '2026-11-25-04-cancellation-outcome');
       try {
-        const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => MIGRATIONS } });
-        const before = await migrator.migrateTo('2026-11-25-04-cancellation-outcome');
-        expect(before.error).toBeUndefined();
         await db.kysely
           .insertInto('practices')
           .values({ id: 'p1', name: 'Studio', slug: 'studio', time_zone: 'Europe/London', currency: 'USD', policy_json: '{}', created_at: CREATED })
@@ -38,8 +31,7 @@ for (const dialect of DIALECTS) {
           { id: 'one', service_ids_json: '["s1"]', active: 1 },
         ]);
       } finally {
-        await db.close();
-        await database.drop();
+        await drop();
       }
     });
   });

@@ -1,28 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Migrator, type Kysely } from 'kysely';
-import { createDb, type Db } from '../../src/db/create-db.js';
+import type { Kysely } from 'kysely';
+import type { Db } from '../../src/db/create-db.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { MIGRATIONS } from '../../src/db/migrations/index.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/databases.js';
+import { DIALECTS, openTestDbAt } from '../support/databases.js';
 
 const AT = '2026-03-02T08:00:00.000Z';
 const BEFORE = '2026-12-04-50-stripe';
 
 for (const dialect of DIALECTS) {
   describe(`lots' stored buckets, filled from the ledger [${dialect}]`, () => {
-    let database: TestDatabase;
     let db: Db;
+    let drop: () => Promise<void>;
     beforeAll(async () => {
-      database = await createTestDatabase(dialect);
-      db = createDb(database.url);
-      const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => MIGRATIONS } });
-      const { error } = await migrator.migrateTo(BEFORE);
-      if (error) throw error;
+      ({ db, drop } = await openTestDbAt(dialect, BEFORE));
     });
-    afterAll(async () => {
-      await db.close();
-      await database.drop();
-    });
+    afterAll(() => drop());
 
     it('gives every existing lot the sums of its entries, of every kind, and an empty lot zeros', async () => {
       const k = db.kysely as unknown as Kysely<any>;

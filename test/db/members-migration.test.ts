@@ -1,16 +1,15 @@
-import { Migrator, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/app/security.js';
 import { FakeClock } from '../../src/clock.js';
 import { testConfig } from '../../src/config.js';
-import { createDb, type Db } from '../../src/db/create-db.js';
+import type { Db } from '../../src/db/create-db.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { MIGRATIONS } from '../../src/db/migrations/index.js';
 import { findViolations } from '../../src/db/verify.js';
 import { buildApp, type App } from '../../src/http/build-app.js';
 import { sha256 } from '../../src/lib/ids.js';
 import { sessionCookie } from '../support/api.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/databases.js';
+import { DIALECTS, openTestDbAt } from '../support/databases.js';
 
 const BEFORE = '2026-12-04-50-stripe';
 /** The migration that runs right before the one under test. */
@@ -28,18 +27,15 @@ const STORED = { id: 'l-stored', packageId: null, packageName: 'Granted', grante
  */
 for (const dialect of DIALECTS) {
   describe(`migration 2026-12-07-10-members [${dialect}]`, () => {
-    let database: TestDatabase;
+    let opened: Awaited<ReturnType<typeof openTestDbAt>>;
     let db: Db;
     let app: App;
     let before: Record<string, unknown[]>;
     const TABLES = ['practices', 'users', 'sessions', 'api_tokens', 'clients', 'lots', 'ledger_entries', 'bookings', 'idempotency_keys'] as const;
 
     beforeAll(async () => {
-      database = await createTestDatabase(dialect);
-      db = createDb(database.url);
-      const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => MIGRATIONS } });
-      const { error } = await migrator.migrateTo(BEFORE);
-      if (error) throw error;
+      opened = await openTestDbAt(dialect, BEFORE);
+      db = opened.db;
       const k = db.kysely as unknown as Kysely<any>;
       const passwordHash = await hashPassword(PASSWORD);
       for (const n of [1, 2]) {
@@ -61,19 +57,17 @@ for (const dialect of DIALECTS) {
         await k.insertInto('idempotency_keys').values({ scope: `practitioner:u${n}:/api/v1/clients/:id/grants:{"id":"c${n}"}:key-${n}`, request_hash: sha256(JSON.stringify(GRANT)), status_code: 201, response_json: JSON.stringify(STORED), created_at: NOW }).execute();
       }
       // The migrations between the filled version and this one run first: what this one leaves alone is compared.
-      const upTo = await migrator.migrateTo(JUST_BEFORE);
-      if (upTo.error) throw upTo.error;
+      await opened.migrateTo(JUST_BEFORE);
       before = {};
       for (const table of TABLES) before[table] = await k.selectFrom(table).selectAll().orderBy(table === 'sessions' ? 'token_hash' : table === 'idempotency_keys' ? 'scope' : 'id').execute();
 
       await migrateToLatest(db);
-      app = await buildApp({ config: testConfig({ databaseUrl: database.url }), db, clock: new FakeClock(NOW) });
+      app = await buildApp({ config: testConfig({ databaseUrl: opened.url }), db, clock: new FakeClock(NOW) });
       await app.ready();
     });
     afterAll(async () => {
       await app?.close();
-      await db?.close();
-      await database?.drop();
+      await opened?.drop();
     });
 
     it('makes every user the owner of their practice, joined when they signed up, and changes no other row', async () => {

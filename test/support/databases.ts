@@ -2,10 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Migrator } from 'kysely';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createDb, type Db, type DialectName } from '../../src/db/create-db.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { MIGRATIONS } from '../../src/db/migrations/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -55,6 +57,30 @@ export async function openTestDb(dialect: DialectName): Promise<{ db: Db; url: s
   return {
     db,
     url: database.url,
+    drop: async () => {
+      await db.close();
+      await database.drop();
+    },
+  };
+}
+
+/**
+ * A fresh database migrated up to `migration` (included), as a data-migration test fills it in the
+ * shape an older version wrote; `migrateTo` moves it on, and `migrateToLatest` (src/db/migrate.ts) finishes.
+ */
+export async function openTestDbAt(dialect: DialectName, migration: string): Promise<{ db: Db; url: string; drop(): Promise<void>; migrateTo(name: string): Promise<void> }> {
+  const database = await createTestDatabase(dialect);
+  const db = createDb(database.url);
+  const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => MIGRATIONS } });
+  const migrateTo = async (name: string) => {
+    const { error } = await migrator.migrateTo(name);
+    if (error) throw error;
+  };
+  await migrateTo(migration);
+  return {
+    db,
+    url: database.url,
+    migrateTo,
     drop: async () => {
       await db.close();
       await database.drop();
